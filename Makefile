@@ -1,0 +1,50 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step they share.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+PORT ?= 5000
+LANGS := en fr it es ca nl pt
+
+.PHONY: run test install compile-translations translations migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+compile-translations: install
+	$(BIN)/pybabel compile -d translations
+
+# Extract the interface strings, merge them into every catalog, compile. Translate, then run it again.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "IMPPULSE Survey" -o translations/messages.pot .
+	@for lang in $(LANGS); do \
+		if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i translations/messages.pot -d translations -l $$lang; \
+		fi; \
+	done
+	$(BIN)/pybabel compile -d translations
+
+migrate: compile-translations
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) imppulse demo
+
+run: demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: compile-translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache translations/*/LC_MESSAGES/*.mo

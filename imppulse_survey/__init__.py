@@ -1,0 +1,45 @@
+"""IMPPULSE Survey: surveys that let cities measure and improve relations between the police and the population."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import core  # noqa: F401 - registers the SQLite connection settings
+from .config import PROJECT_ROOT, Config, load_config
+from .core import database  # noqa: F401
+from .extensions import babel, csrf, db, migrate
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (tests pass a mapping)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    settings = config if isinstance(config, Config) else load_config(instance_path=Path(app.instance_path))
+    app.config.from_mapping(settings.as_mapping())
+    if isinstance(config, dict):
+        app.config.from_mapping(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+
+    from .i18n import init_i18n
+
+    init_i18n(app)
+
+    from . import models  # noqa: F401 - every model, so that migrations see the whole schema
+    from .core.views import bp as core_bp
+    from .errors import register_error_handlers
+
+    app.register_blueprint(core_bp)
+    register_error_handlers(app)
+
+    from .cli import imppulse_cli
+
+    app.cli.add_command(imppulse_cli)
+    return app

@@ -1,0 +1,159 @@
+"""Cities, their districts, campaigns with their waves, and officers' single-use invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.models import UTCDateTime, utcnow
+from ..extensions import db
+from ..questionnaires.models import QuestionnaireVersion
+
+AUDIENCES = ("resident", "officer")
+ACCESS_MODES = ("open", "invitation")
+MINIMUM_DISCLOSURE_THRESHOLD = 5
+
+
+class City(db.Model):
+    __tablename__ = "cities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the identifier in URLs and commands, e.g. ``brussels-ixelles``
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the name used across the network (English)
+    name: Mapped[str] = mapped_column(String(128))
+    #: the name in the city's own language, where it differs
+    name_local: Mapped[str | None] = mapped_column(String(128))
+    #: ISO 3166-1 alpha-2 country code
+    country: Mapped[str] = mapped_column(String(2))
+    #: language of the city's staff and of its campaigns by default
+    default_language: Mapped[str] = mapped_column(String(8))
+
+    districts: Mapped[list[District]] = relationship(back_populates="city", order_by="District.code")
+    campaigns: Mapped[list[Campaign]] = relationship(back_populates="city")
+
+    def __repr__(self) -> str:
+        return f"<City {self.slug}>"
+
+
+class District(db.Model):
+    __tablename__ = "districts"
+    __table_args__ = (UniqueConstraint("city_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    #: the code respondents' answers store; stable within the city
+    code: Mapped[int]
+    #: the official name, in the local language
+    name: Mapped[str] = mapped_column(String(128))
+    #: resident population, for weighting margins
+    population: Mapped[int | None]
+
+    city: Mapped[City] = relationship(back_populates="districts")
+
+    def __repr__(self) -> str:
+        return f"<District {self.city.slug}:{self.code} {self.name}>"
+
+
+class Campaign(db.Model):
+    """A city's survey of one audience, run as a series of waves (baseline, follow-up…)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint(f"audience IN {AUDIENCES}", name="audience"),
+        CheckConstraint(f"access_mode IN {ACCESS_MODES}", name="access_mode"),
+        CheckConstraint(
+            f"disclosure_threshold >= {MINIMUM_DISCLOSURE_THRESHOLD}", name="disclosure_threshold_minimum"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the identifier in links and commands, e.g. ``nantes-residents``
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    #: ``resident`` or ``officer``
+    audience: Mapped[str] = mapped_column(String(16))
+    #: the questionnaire version that new responses answer
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    #: ``open`` (anyone with the link) or ``invitation`` (single-use tokens)
+    access_mode: Mapped[str] = mapped_column(String(16))
+    #: languages offered to respondents, a subset of the questionnaire's
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    #: the language used when the respondent's cannot be offered
+    default_language: Mapped[str] = mapped_column(String(8))
+    #: cells with fewer respondents are suppressed in every output
+    disclosure_threshold: Mapped[int] = mapped_column(default=10)
+    #: the name of the city's pilot actions per language, shown in ``pilot_only`` items; empty: none
+    pilot_label: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    city: Mapped[City] = relationship(back_populates="campaigns")
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    waves: Mapped[list[Wave]] = relationship(back_populates="campaign", order_by="Wave.position")
+
+    def current_wave(self, now: dt.datetime | None = None) -> Wave | None:
+        """The wave taking responses now, if any."""
+        now = now or utcnow()
+        return next((wave for wave in self.waves if wave.is_open(now)), None)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.slug}>"
+
+
+class Wave(db.Model):
+    """One round of fieldwork of a campaign; waves are compared to see what changed."""
+
+    __tablename__ = "waves"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "label"),
+        UniqueConstraint("campaign_id", "position"),
+        CheckConstraint("closes_dt IS NULL OR opens_dt IS NULL OR closes_dt > opens_dt", name="dates_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    #: e.g. ``baseline``, ``follow-up-1``
+    label: Mapped[str] = mapped_column(String(64))
+    #: order of the waves within the campaign: 1, 2…
+    position: Mapped[int]
+    #: fieldwork opens at (none: not scheduled)
+    opens_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: fieldwork closes at (none: open-ended)
+    closes_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="waves")
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return (
+            self.opens_dt is not None
+            and self.opens_dt <= now
+            and (self.closes_dt is None or now < self.closes_dt)
+        )
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        now = now or utcnow()
+        if self.is_open(now):
+            return "open"
+        if self.opens_dt is None or self.opens_dt > now:
+            return "scheduled"
+        return "closed"
+
+    def __repr__(self) -> str:
+        return f"<Wave {self.campaign.slug}/{self.label}>"
+
+
+class Invitation(db.Model):
+    """A single-use token for an officer. Only its hash and whether it was used: nothing links it to a response."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    #: SHA-256 of the token, hex
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: spent by the submission it allowed, in the same transaction
+    is_used: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} used={self.is_used}>"

@@ -1,0 +1,174 @@
+"""Creating and running campaigns: their waves, invitations and the cities they belong to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+from itertools import groupby
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..core.models import utcnow
+from ..extensions import db
+from ..questionnaires.models import QuestionnaireVersion
+from .models import ACCESS_MODES, AUDIENCES, MINIMUM_DISCLOSURE_THRESHOLD, Campaign, City, Invitation, Wave
+
+TOKEN_BYTES = 32  # 256 bits from the operating system's generator
+
+
+class CampaignError(ValueError):
+    """A campaign operation that cannot be carried out; the message says why, in one line."""
+
+
+def find_campaign(slug: str) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    if campaign is None:
+        raise CampaignError(f"no campaign '{slug}'")
+    return campaign
+
+
+def find_city(slug: str) -> City:
+    city = db.session.scalar(select(City).filter_by(slug=slug))
+    if city is None:
+        raise CampaignError(f"no city '{slug}'")
+    return city
+
+
+def create_campaign(
+    *,
+    slug: str,
+    city: City,
+    version: QuestionnaireVersion,
+    access_mode: str,
+    languages: Sequence[str],
+    default_language: str,
+    disclosure_threshold: int = 10,
+    pilot_label: dict | None = None,
+) -> Campaign:
+    audience = version.questionnaire.audience
+    problems = []
+    if db.session.scalar(select(Campaign.id).filter_by(slug=slug)) is not None:
+        problems.append(f"a campaign '{slug}' exists already")
+    if access_mode not in ACCESS_MODES:
+        problems.append(f"access mode must be one of {', '.join(ACCESS_MODES)}")
+    if audience not in AUDIENCES:
+        problems.append(f"audience must be one of {', '.join(AUDIENCES)}")
+    if audience == "officer" and access_mode != "invitation":
+        problems.append("officer campaigns are by invitation only, so that each officer answers once")
+    offered = version.definition["languages"]
+    unknown = [language for language in languages if language not in offered]
+    if not languages or unknown:
+        problems.append(f"languages must be among the questionnaire's: {', '.join(offered)}")
+    if default_language not in languages:
+        problems.append("the default language must be one of the campaign's languages")
+    if disclosure_threshold < MINIMUM_DISCLOSURE_THRESHOLD:
+        problems.append(f"the disclosure threshold cannot be below {MINIMUM_DISCLOSURE_THRESHOLD}")
+    if problems:
+        raise CampaignError("; ".join(problems))
+    campaign = Campaign(
+        slug=slug,
+        city=city,
+        audience=audience,
+        questionnaire_version=version,
+        access_mode=access_mode,
+        languages=list(languages),
+        default_language=default_language,
+        disclosure_threshold=disclosure_threshold,
+        pilot_label=pilot_label or {},
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def add_wave(campaign: Campaign, label: str, opens_dt: dt.datetime | None = None, closes_dt=None) -> Wave:
+    if any(wave.label == label for wave in campaign.waves):
+        raise CampaignError(f"{campaign.slug} has a wave '{label}' already")
+    if opens_dt and closes_dt and closes_dt <= opens_dt:
+        raise CampaignError("a wave must close after it opens")
+    position = max((wave.position for wave in campaign.waves), default=0) + 1
+    wave = Wave(campaign=campaign, label=label, position=position, opens_dt=opens_dt, closes_dt=closes_dt)
+    db.session.add(wave)
+    db.session.flush()
+    return wave
+
+
+def open_wave(campaign: Campaign, label: str | None = None, now: dt.datetime | None = None) -> Wave:
+    """Start fieldwork now: for the named wave (created if new), else the next scheduled one.
+
+    Any other open wave of the campaign closes, so that a response always belongs to exactly one wave.
+    """
+    now = now or utcnow()
+    wave = next((wave for wave in campaign.waves if wave.label == label), None) if label else None
+    if wave is None and label is None:
+        wave = next((wave for wave in campaign.waves if wave.status(now) == "scheduled"), None)
+        if wave is None:
+            raise CampaignError(f"{campaign.slug} has no scheduled wave; name the wave to open")
+    if wave is None:
+        wave = add_wave(campaign, label)
+    for other in campaign.waves:
+        if other is not wave and other.is_open(now):
+            other.closes_dt = now
+    wave.opens_dt = min(wave.opens_dt, now) if wave.opens_dt and wave.opens_dt <= now else now
+    wave.closes_dt = None if wave.closes_dt is None or wave.closes_dt <= now else wave.closes_dt
+    db.session.flush()
+    return wave
+
+
+def close_wave(campaign: Campaign, now: dt.datetime | None = None) -> Wave:
+    now = now or utcnow()
+    wave = campaign.current_wave(now)
+    if wave is None:
+        raise CampaignError(f"{campaign.slug} has no open wave")
+    wave.closes_dt = now
+    db.session.flush()
+    return wave
+
+
+def list_campaigns() -> list[Campaign]:
+    return list(
+        db.session.scalars(
+            select(Campaign).options(selectinload(Campaign.waves), selectinload(Campaign.city)).order_by(Campaign.slug)
+        )
+    )
+
+
+def response_counts() -> dict[int, int]:
+    from ..responses.models import Response
+
+    rows = db.session.execute(select(Response.campaign_id, func.count()).group_by(Response.campaign_id))
+    return dict(rows.all())
+
+
+def open_campaigns_by_city(now: dt.datetime | None = None) -> list[tuple[City, list[Campaign]]]:
+    """Campaigns that anyone may answer now (open access, a wave in fieldwork), grouped by city."""
+    now = now or utcnow()
+    campaigns = db.session.scalars(
+        select(Campaign)
+        .join(Campaign.city)
+        .join(Campaign.waves)
+        .where(Campaign.access_mode == "open", Wave.opens_dt <= now)
+        .where((Wave.closes_dt.is_(None)) | (Wave.closes_dt > now))
+        .options(selectinload(Campaign.city))
+        .order_by(City.name, Campaign.slug)
+    ).unique()
+    return [(city, list(group)) for city, group in groupby(campaigns, key=lambda campaign: campaign.city)]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_invitations(campaign: Campaign, count: int) -> list[str]:
+    """Make ``count`` single-use tokens; only their hashes are stored, so the list returned is the only copy."""
+    if campaign.access_mode != "invitation":
+        raise CampaignError(f"{campaign.slug} is an open campaign; invitations are for invitation campaigns")
+    if not 1 <= count <= 100_000:
+        raise CampaignError("the number of invitations must be between 1 and 100000")
+    tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in range(count)]
+    db.session.add_all(Invitation(campaign_id=campaign.id, token_hash=hash_token(token)) for token in tokens)
+    db.session.flush()
+    return tokens

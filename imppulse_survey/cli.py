@@ -1,0 +1,236 @@
+"""``flask imppulse …``: the operators' commands. Errors are one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+
+import click
+from flask.cli import AppGroup
+
+from .campaigns import services as campaigns
+from .campaigns.services import CampaignError
+from .config import SUPPORTED_LANGUAGES
+from .extensions import db
+from .questionnaires import services as questionnaires
+from .questionnaires.definition import Definition, item_type
+from .questionnaires.loader import QuestionnaireFileError, load_file
+
+imppulse_cli = AppGroup("imppulse", help="IMPPULSE Survey administration.")
+questionnaire_cli = AppGroup("questionnaire", help="Validate and publish questionnaires.")
+campaign_cli = AppGroup("campaign", help="Create and run campaigns.")
+invitations_cli = AppGroup("invitations", help="Single-use invitations for officers.")
+for group in (questionnaire_cli, campaign_cli, invitations_cli):
+    imppulse_cli.add_command(group)
+
+
+def committing(command):
+    """Run a command in one transaction; known failures become a one-line error and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            result = command(*args, **kwargs)
+            db.session.commit()
+            return result
+        except QuestionnaireFileError as error:
+            db.session.rollback()
+            for problem in error.problems:
+                click.echo(problem, err=True)
+            raise click.exceptions.Exit(1) from None
+        except (CampaignError, ValueError) as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+def parse_datetime(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date or date and time (2026-03-01 or 2026-03-01T08:00)")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def language_list(value: str) -> list[str]:
+    languages = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [language for language in languages if language not in SUPPORTED_LANGUAGES]
+    if unknown or not languages:
+        raise click.BadParameter(f"languages must be among {', '.join(SUPPORTED_LANGUAGES)}")
+    return languages
+
+
+# questionnaires
+
+
+@questionnaire_cli.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+@committing
+def questionnaire_check(path):
+    """Validate a questionnaire file without publishing it."""
+    definition = load_file(path)
+    click.echo(f"{definition['key']}: valid ({sum(1 for _ in Definition(definition).items())} items, "
+               f"{len(definition['indicators'])} indicators, languages {', '.join(definition['languages'])})")
+
+
+@questionnaire_cli.command("load")
+@click.argument("path", type=click.Path(dir_okay=False))
+@committing
+def questionnaire_load(path):
+    """Validate a questionnaire file and publish it as a new version if its content changed."""
+    version, created = questionnaires.publish_file(path)
+    state = "published as" if created else "unchanged, still"
+    click.echo(f"{version.questionnaire.key}: {state} version {version.number}")
+
+
+@questionnaire_cli.command("list")
+@committing
+def questionnaire_list():
+    """List published questionnaire versions."""
+    for version in questionnaires.list_versions():
+        definition = version.definition
+        click.echo(
+            f"{version.questionnaire.key:<24} v{version.number:<3} {version.questionnaire.audience:<9} "
+            f"{version.published_dt:%Y-%m-%d}  {','.join(definition['languages'])}"
+        )
+
+
+@questionnaire_cli.command("show")
+@click.argument("key")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@click.option("--lang", default="en", type=click.Choice(SUPPORTED_LANGUAGES), show_default=True)
+@committing
+def questionnaire_show(key, number, lang):
+    """Show a published questionnaire's pages, items and indicators."""
+    version = questionnaires.find_version(key, number)
+    if version is None:
+        raise click.ClickException(f"no published questionnaire '{key}'" + (f" version {number}" if number else ""))
+    definition = Definition(version.definition)
+    texts = version.definition
+    click.echo(f"{key} v{version.number} ({version.questionnaire.audience}): {texts['title'].get(lang, '')}")
+    for page in definition.pages:
+        click.echo(f"  page {page['key']}: {page['title'].get(lang, '')}")
+        for item in page["items"]:
+            keys = ", ".join(item_type(item).answer_keys(item))
+            click.echo(f"    {keys} [{item['type']}] {item['text'].get(lang, '')}")
+    for indicator in definition.indicators:
+        click.echo(f"  indicator {indicator['key']} ({indicator['kind']}): {', '.join(indicator['items'])}")
+
+
+# campaigns
+
+
+@campaign_cli.command("create")
+@click.argument("slug")
+@click.option("--city", "city_slug", required=True, help="City slug, e.g. nantes.")
+@click.option("--questionnaire", "questionnaire_key", required=True, help="Questionnaire key.")
+@click.option("--version", "number", type=int, help="Questionnaire version (default: the latest).")
+@click.option("--access", type=click.Choice(campaigns.ACCESS_MODES), default=None,
+              help="open link or invitations (default: open for residents, invitation for officers).")
+@click.option("--languages", type=str, default=None, help="Comma-separated, e.g. fr,en (default: the city's, then en).")
+@click.option("--default-language", default=None)
+@click.option("--threshold", type=int, default=None, help="Disclosure threshold (at least 5).")
+@click.option("--wave", "wave_label", default="baseline", show_default=True, help="Label of the first wave.")
+@click.option("--opens", default=None, help="Opening date and time (ISO 8601, UTC unless given).")
+@click.option("--closes", default=None, help="Closing date and time.")
+@committing
+def campaign_create(slug, city_slug, questionnaire_key, number, access, languages, default_language, threshold,
+                    wave_label, opens, closes):
+    """Create a campaign with its first wave."""
+    from flask import current_app
+
+    city = campaigns.find_city(city_slug)
+    version = questionnaires.find_version(questionnaire_key, number)
+    if version is None:
+        raise CampaignError(f"no published questionnaire '{questionnaire_key}'")
+    audience = version.questionnaire.audience
+    chosen = language_list(languages) if languages else _default_languages(city, version.definition["languages"])
+    campaign = campaigns.create_campaign(
+        slug=slug,
+        city=city,
+        version=version,
+        access_mode=access or ("invitation" if audience == "officer" else "open"),
+        languages=chosen,
+        default_language=default_language or chosen[0],
+        disclosure_threshold=threshold or current_app.config["DEFAULT_DISCLOSURE_THRESHOLD"],
+    )
+    campaigns.add_wave(campaign, wave_label, parse_datetime(opens), parse_datetime(closes))
+    click.echo(f"created {slug} ({audience}, {campaign.access_mode}, {','.join(campaign.languages)}) "
+               f"with wave {wave_label}")
+
+
+def _default_languages(city, offered):
+    preferred = [city.default_language, "en"]
+    return [language for language in dict.fromkeys(preferred) if language in offered] or [offered[0]]
+
+
+@campaign_cli.command("list")
+@committing
+def campaign_list():
+    """List campaigns with their waves and response counts."""
+    counts = campaigns.response_counts()
+    for campaign in campaigns.list_campaigns():
+        waves = ", ".join(f"{wave.label}:{wave.status()}" for wave in campaign.waves) or "no wave"
+        click.echo(f"{campaign.slug:<32} {campaign.city.name:<18} {campaign.audience:<9} {campaign.access_mode:<10} "
+                   f"{counts.get(campaign.id, 0):>7} responses  {waves}")
+
+
+@campaign_cli.command("open")
+@click.argument("slug")
+@click.option("--wave", "wave_label", default=None, help="Wave to open (created if new; default: the next scheduled).")
+@committing
+def campaign_open(slug, wave_label):
+    """Open fieldwork now."""
+    wave = campaigns.open_wave(campaigns.find_campaign(slug), wave_label)
+    click.echo(f"{slug}: wave {wave.label} is open")
+
+
+@campaign_cli.command("close")
+@click.argument("slug")
+@committing
+def campaign_close(slug):
+    """Close the open wave now."""
+    wave = campaigns.close_wave(campaigns.find_campaign(slug))
+    click.echo(f"{slug}: wave {wave.label} is closed")
+
+
+# invitations
+
+
+@invitations_cli.command("create")
+@click.argument("slug")
+@click.argument("count", type=int)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="CSV file to write the tokens and links to; it is the only copy of the tokens.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Where the survey is served.")
+@committing
+def invitations_create(slug, count, out_path, base_url):
+    """Create COUNT single-use invitations and write them to a CSV file."""
+    campaign = campaigns.find_campaign(slug)
+    tokens = campaigns.create_invitations(campaign, count)
+    try:
+        with open(out_path, "x", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["token", "link"])
+            writer.writerows([token, f"{base_url.rstrip('/')}/i/{token}"] for token in tokens)
+    except FileExistsError:
+        raise CampaignError(f"{out_path} exists already; choose a new file so that no tokens are overwritten")
+    except OSError as error:
+        raise CampaignError(f"cannot write {out_path}: {error.strerror}")
+    click.echo(f"{slug}: {count} invitations written to {out_path}")
+
+
+@imppulse_cli.command("demo")
+@click.option("--seed", default=2026, show_default=True, help="Seed of the simulated answers.")
+@committing
+def demo(seed):
+    """Load the partner cities, the standard questionnaires, demo campaigns and simulated responses."""
+    from .demo.loader import load_demo
+
+    summary = load_demo(seed=seed, progress=click.echo)
+    click.echo(f"demo data ready: {summary.cities} cities, {summary.campaigns} campaigns, "
+               f"{summary.new_responses} new responses ({summary.total_responses} in all)")

@@ -1,0 +1,125 @@
+"""Configuration classes, read from the environment once at start-up.
+
+Every variable is listed in the README. A wrong value stops the app at start with a message that names the
+variable, rather than failing on the first request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+SUPPORTED_LANGUAGES = ("en", "fr", "it", "es", "ca", "nl", "pt")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A configuration variable is missing or has a value the app cannot use."""
+
+
+def _int_variable(environ, name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, not {value}")
+    return value
+
+
+def _database_url(environ, instance_path: Path) -> str:
+    url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'imppulse.sqlite3'}"
+    if url.startswith("postgres://"):
+        # The scheme Heroku-style services hand out; SQLAlchemy only knows the long name.
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if not (url.startswith("sqlite:///") or url.startswith("postgresql+psycopg://")):
+        raise ConfigError(
+            "DATABASE_URL must start with sqlite:/// or postgresql:// "
+            f"(got {url.split(':', 1)[0]!r})"
+        )
+    return url
+
+
+def _development_secret_key(instance_path: Path) -> str:
+    """A key generated once and kept in instance/, so sessions survive restarts on a developer's machine."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+    LANGUAGES = SUPPORTED_LANGUAGES
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    JSON_SORT_KEYS = False
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    def __init__(self, environ=None, instance_path: Path | None = None):
+        environ = os.environ if environ is None else environ
+        instance_path = instance_path or PROJECT_ROOT / "instance"
+        self.SQLALCHEMY_DATABASE_URI = _database_url(environ, instance_path)
+        self.SECRET_KEY = self._secret_key(environ, instance_path)
+        self.DRAFT_RETENTION_DAYS = _int_variable(environ, "DRAFT_RETENTION_DAYS", 14, 1, 365)
+        self.DEFAULT_DISCLOSURE_THRESHOLD = _int_variable(environ, "DISCLOSURE_THRESHOLD", 10, 5, 1000)
+
+    def _secret_key(self, environ, instance_path: Path) -> str:
+        key = environ.get("SECRET_KEY")
+        if key:
+            if len(key) < 32:
+                raise ConfigError("SECRET_KEY must be at least 32 characters long")
+            return key
+        return _development_secret_key(instance_path)
+
+    def as_mapping(self) -> dict:
+        names = {name for klass in type(self).__mro__ for name in vars(klass)} | set(vars(self))
+        return {name: getattr(self, name) for name in names if name.isupper()}
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False
+    SESSION_COOKIE_SECURE = False  # served over plain HTTP on 127.0.0.1
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def _secret_key(self, environ, instance_path: Path) -> str:
+        if not environ.get("SECRET_KEY"):
+            raise ConfigError("SECRET_KEY must be set in production (IMPPULSE_ENV=production)")
+        return super()._secret_key(environ, instance_path)
+
+
+CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}
+
+
+def load_config(environ=None, instance_path: Path | None = None) -> Config:
+    environ = os.environ if environ is None else environ
+    name = environ.get("IMPPULSE_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"IMPPULSE_ENV must be one of {', '.join(sorted(CONFIGS))}, not {name!r}")
+    return CONFIGS[name](environ, instance_path)

@@ -1,0 +1,162 @@
+"""Demo data: the partner cities, their campaigns and simulated responses.
+
+Idempotent: cities, districts and campaigns are matched by slug and code, and simulated responses carry
+submission ids derived from campaign, wave and number, so a second run stores nothing new. Responses go
+through the same storage service as real submissions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+
+from ..campaigns import services as campaigns
+from ..campaigns.models import Campaign, City, District, Wave
+from ..core.models import utcnow
+from ..extensions import db
+from ..questionnaires.services import publish_standard
+from ..responses.models import Response
+from ..responses.services import submit
+from .simulation import Respondent
+
+CITIES_FILE = Path(__file__).with_name("cities.yaml")
+SUBMISSION_NAMESPACE = uuid.UUID("5f0c8a52-3f1e-4c1b-9d7e-2a6b8e1d4c90")
+
+#: (audience, slug suffix, questionnaire, responses per wave)
+CAMPAIGN_PLANS = (
+    ("resident", "residents", "resident-perception", 320),
+    ("officer", "officers", "officer-feedback", 64),
+)
+#: (label, opens so many days ago, closes so many days ago or None: still open)
+WAVE_PLANS = (("baseline", 300, 240), ("follow-up", 40, None))
+
+PILOT_LABEL = {
+    "en": "the neighbourhood meetings between residents and the police",
+    "fr": "les rencontres de quartier entre habitants et police",
+    "it": "gli incontri di quartiere tra cittadini e polizia",
+    "es": "los encuentros de barrio entre vecinos y policía",
+    "ca": "les trobades de barri entre veïns i policia",
+    "nl": "de wijkontmoetingen tussen bewoners en politie",
+    "pt": "os encontros de bairro entre moradores e polícia",
+}
+
+
+@dataclass
+class DemoSummary:
+    cities: int = 0
+    campaigns: int = 0
+    new_responses: int = 0
+    total_responses: int = 0
+
+
+def load_demo(seed: int = 2026, progress: Callable[[str], None] = lambda message: None,
+              responses_per_wave: dict[str, int] | None = None) -> DemoSummary:
+    summary = DemoSummary()
+    versions = publish_standard()
+    today = utcnow()
+    for city_data in yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))["cities"]:
+        city = _upsert_city(city_data)
+        summary.cities += 1
+        for audience, suffix, questionnaire_key, per_wave in CAMPAIGN_PLANS:
+            version = versions[questionnaire_key]
+            campaign = _campaign(city, f"{city.slug}-{suffix}", version, audience, city_data)
+            summary.campaigns += 1
+            target = (responses_per_wave or {}).get(audience, per_wave)
+            for label, opens_ago, closes_ago in WAVE_PLANS:
+                wave = _wave(campaign, label, today, opens_ago, closes_ago)
+                added = _simulate_wave(campaign, wave, target, seed, today.date())
+                summary.new_responses += added
+                if added:
+                    progress(f"{campaign.slug} {label}: {added} responses")
+    summary.total_responses = db.session.scalar(select(func.count()).select_from(Response))
+    return summary
+
+
+def _upsert_city(data: dict) -> City:
+    city = db.session.scalar(select(City).filter_by(slug=data["slug"]))
+    if city is None:
+        city = City(slug=data["slug"])
+        db.session.add(city)
+    city.name = data["name"]
+    city.name_local = data.get("name_local")
+    city.country = data["country"]
+    city.default_language = data["default_language"]
+    existing = {district.code: district for district in city.districts}
+    for district_data in data["districts"]:
+        district = existing.get(district_data["code"]) or District(city=city, code=district_data["code"])
+        district.name = district_data["name"]
+        district.population = district_data.get("population")
+        db.session.add(district)
+    db.session.flush()
+    return city
+
+
+def _campaign(city: City, slug: str, version, audience: str, city_data: dict) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    if campaign is not None:
+        return campaign
+    offered = version.definition["languages"]
+    wanted = city_data.get("languages", [city.default_language, "en"]) if audience == "resident" else [
+        city.default_language, "en"]
+    languages = [language for language in dict.fromkeys(wanted) if language in offered]
+    return campaigns.create_campaign(
+        slug=slug,
+        city=city,
+        version=version,
+        access_mode="open" if audience == "resident" else "invitation",
+        languages=languages,
+        default_language=languages[0],
+        disclosure_threshold=10,
+        pilot_label={language: PILOT_LABEL[language] for language in languages},
+    )
+
+
+def _wave(campaign: Campaign, label: str, now: dt.datetime, opens_ago: int, closes_ago: int | None) -> Wave:
+    wave = next((wave for wave in campaign.waves if wave.label == label), None)
+    if wave is not None:
+        return wave
+    opens = (now - dt.timedelta(days=opens_ago)).replace(hour=6, minute=0, second=0, microsecond=0)
+    closes = None if closes_ago is None else opens + dt.timedelta(days=opens_ago - closes_ago)
+    return campaigns.add_wave(campaign, label, opens, closes)
+
+
+def _simulate_wave(campaign: Campaign, wave: Wave, target: int, seed: int, today: dt.date) -> int:
+    stored = db.session.scalar(select(func.count()).select_from(Response).filter_by(wave_id=wave.id))
+    if stored >= target:
+        return 0
+    existing = set(db.session.scalars(select(Response.submission_id).filter_by(wave_id=wave.id)))
+    first_day = wave.opens_dt.date()
+    last_day = min(wave.closes_dt.date() if wave.closes_dt else today, today)
+    span = max((last_day - first_day).days, 0)
+    added = 0
+    for number in range(target):
+        submission_id = str(uuid.uuid5(SUBMISSION_NAMESPACE, f"{campaign.slug}/{wave.label}/{number}"))
+        if submission_id in existing:
+            continue
+        respondent = Respondent(campaign, wave, seed=_stable_seed(seed, submission_id))
+        token = None
+        if campaign.access_mode == "invitation":
+            token = campaigns.create_invitations(campaign, 1)[0]
+        submit(
+            campaign,
+            respondent.answers(),
+            language=respondent.language,
+            submission_id=submission_id,
+            channel="demo",
+            token=token,
+            wave=wave,
+            submitted_on=first_day + dt.timedelta(days=respondent.random.randint(0, span)),
+        )
+        added += 1
+    return added
+
+
+def _stable_seed(seed: int, text: str) -> int:
+    return seed * 1_000_003 + zlib.crc32(text.encode())

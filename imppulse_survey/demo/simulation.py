@@ -1,0 +1,97 @@
+"""Simulated respondents with plausible, varied answers.
+
+Each respondent has a latent attitude towards the police, shifted by city, district and wave (pilot districts
+improve at follow-up), so that indicators differ between places and over time the way real data do. Items that
+feed an indicator follow the attitude; others (demographics, filters) are drawn from fixed shares.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+
+from ..campaigns.models import Campaign, Wave
+from ..questionnaires.definition import Definition, item_type
+
+DONT_KNOW_SHARE = 0.05
+SKIP_SHARE = 0.02
+PREFER_NOT_SHARE = 0.03
+#: key fragments of items where agreement or frequency is bad news, so that the attitude runs the other way
+NEGATIVE_KEY_FRAGMENTS = ("abuse", "insult", "mistreat", "unsafe")
+
+
+class Respondent:
+    def __init__(self, campaign: Campaign, wave: Wave, seed: int):
+        self.random = random.Random(seed)
+        self.campaign = campaign
+        self.definition = Definition(campaign.questionnaire_version.definition)
+        self.language = self._language()
+        districts = campaign.city.districts
+        self.district = self.random.choices(districts, weights=[d.population or 1 for d in districts])[0] if districts else None
+        self.attitude = self._attitude(wave)
+        self.indicator_items = {key for indicator in self.definition.indicators for key in indicator["items"]}
+        self.reverse_items = {key for indicator in self.definition.indicators for key in indicator.get("reverse", [])}
+
+    def _language(self) -> str:
+        languages = self.campaign.languages
+        weights = [0.8] + [0.2 / max(len(languages) - 1, 1)] * (len(languages) - 1)
+        return self.random.choices(languages, weights=weights)[0]
+
+    def _attitude(self, wave: Wave) -> float:
+        city_shift = (zlib.crc32(self.campaign.city.slug.encode()) % 100) / 100 - 0.5
+        district_code = self.district.code if self.district else 0
+        district_shift = ((district_code * 37) % 11) / 11 - 0.5
+        is_pilot_district = district_code % 3 == 1
+        wave_shift = 0.35 if wave.position > 1 and is_pilot_district else 0.05 * (wave.position - 1)
+        officer_shift = 0.6 if self.campaign.audience == "officer" else 0.0
+        return 0.4 * city_shift + 0.5 * district_shift + wave_shift + officer_shift + self.random.gauss(0, 1)
+
+    def answers(self) -> dict:
+        answers: dict = {}
+        for item in self.definition.items():
+            kind = item_type(item)
+            for key in kind.answer_keys(item):
+                value = self._answer(item, key)
+                if value is not None:
+                    answers[key] = value
+        return answers
+
+    def _answer(self, item, key):
+        offered = item.get("missing", [])
+        required = item.get("required")
+        if item["type"] == "district":
+            return self.district.code if self.district else None
+        if not required and self.random.random() < SKIP_SHARE:
+            return None
+        if item["type"] in ("short_text", "long_text"):
+            return None
+        if key in self.indicator_items:
+            if "dont_know" in offered and self.random.random() < DONT_KNOW_SHARE:
+                return "dont_know"
+            return self._attitude_answer(item, key)
+        if "prefer_not_to_say" in offered and self.random.random() < PREFER_NOT_SHARE:
+            return "prefer_not_to_say"
+        return self._drawn_answer(item)
+
+    def _attitude_answer(self, item, key):
+        codes = item_type(item).codes(item)
+        if codes is None:
+            low, high = item["min"], item["max"]
+            return round(low + (high - low) * self.random.random())
+        codes = sorted(codes)
+        direction = -1 if key in self.reverse_items or any(part in key for part in NEGATIVE_KEY_FRAGMENTS) else 1
+        position = 0.5 + 0.22 * (direction * self.attitude + self.random.gauss(0, 0.8))
+        index = min(max(int(position * len(codes)), 0), len(codes) - 1)
+        chosen = codes[index]
+        return [chosen] if item["type"] == "multiple_choice" else chosen
+
+    def _drawn_answer(self, item):
+        codes = item_type(item).codes(item)
+        if codes is None:
+            return round(self.random.uniform(item["min"], item["max"]))
+        if item["type"] == "multiple_choice":
+            plain = [option["code"] for option in item["options"] if not option.get("exclusive")]
+            return self.random.sample(plain, k=self.random.randint(1, min(2, len(plain))))
+        # earlier options a little more common: yes before no, younger before older bands evened out
+        weights = [1.0 + 0.6 * (len(codes) - index) / len(codes) for index in range(len(codes))]
+        return self.random.choices(codes, weights=weights)[0]

@@ -1,0 +1,40 @@
+"""Choosing the interface language: the URL prefix (``/fr/...``), then Accept-Language, then the default."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask import Flask, current_app, g, request
+
+from .extensions import babel
+
+
+def supported_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def language_from_request() -> str:
+    chosen = (request.view_args or {}).get("lang") if request else None
+    if chosen in supported_languages():
+        return chosen
+    offered = getattr(g, "offered_languages", None) or supported_languages()
+    best = request.accept_languages.best_match(offered) if request else None
+    return best or getattr(g, "fallback_language", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language, as a language switcher shows it ("Nederlands", "català")."""
+    name = Locale.parse(code).get_display_name(code)
+    return name[:1].upper() + name[1:]
+
+
+def text_in(text: dict | None, language: str, fallback: str = "en") -> str:
+    """A questionnaire text in ``language``, or in the fallback when it has none."""
+    if not text:
+        return ""
+    return text.get(language) or text.get(fallback) or next(iter(text.values()))
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=language_from_request)
+    app.jinja_env.globals.update(language_name=language_name, text_in=text_in)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True

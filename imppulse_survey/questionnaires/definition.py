@@ -1,0 +1,110 @@
+"""A read-only view of a published definition: the questions in order and who sees which."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+
+from flask_babel import lazy_gettext as _l
+
+from .conditions import evaluate
+from .types import ITEM_TYPES, AnswerProblem, ItemType, Stored
+
+
+REQUIRED_MESSAGE = _l("This question needs an answer.")
+UNKNOWN_MESSAGE = _l("This is not a question of this questionnaire.")
+
+
+class Definition:
+    def __init__(self, data: Mapping):
+        self.data = data
+
+    @property
+    def key(self) -> str:
+        return self.data["key"]
+
+    @property
+    def languages(self) -> list[str]:
+        return self.data["languages"]
+
+    @property
+    def pages(self) -> list[Mapping]:
+        return self.data["pages"]
+
+    @property
+    def indicators(self) -> list[Mapping]:
+        return self.data.get("indicators", [])
+
+    def items(self) -> Iterator[Mapping]:
+        for page in self.pages:
+            yield from page["items"]
+
+    @cached_property
+    def item_by_answer_key(self) -> dict[str, Mapping]:
+        return {key: item for item in self.items() for key in item_type(item).answer_keys(item)}
+
+    @cached_property
+    def district_item(self) -> Mapping | None:
+        return next((item for item in self.items() if item["type"] == "district"), None)
+
+    def is_shown(self, element: Mapping, answers: Mapping, has_pilot: bool) -> bool:
+        if element.get("pilot_only") and not has_pilot:
+            return False
+        condition = element.get("show_if")
+        return condition is None or evaluate(condition, answers)
+
+    def visible_pages(self, answers: Mapping, has_pilot: bool) -> list[Mapping]:
+        """The pages a respondent with these answers goes through; a page with no visible item is skipped."""
+        return [
+            page
+            for page in self.pages
+            if self.is_shown(page, answers, has_pilot)
+            and any(self.is_shown(item, answers, has_pilot) for item in page["items"])
+        ]
+
+    def clean(self, raw: Mapping, has_pilot: bool, district_codes=None) -> tuple[dict, dict]:
+        """Check a whole set of raw answers, page by page, as the respondent saw them.
+
+        Returns ``(cleaned, problems)``: cleaned answers of visible items (hidden ones are discarded) and a
+        problem per answer key. Conditions see only what earlier visible pages answered.
+        """
+        cleaned: dict = {}
+        problems: dict = {}
+        for page in self.pages:
+            if not self.is_shown(page, cleaned, has_pilot):
+                continue
+            page_answers: dict = {}
+            for item in page["items"]:
+                if not self.is_shown(item, cleaned, has_pilot):
+                    continue
+                kind = item_type(item)
+                for key in kind.answer_keys(item):
+                    value = raw.get(key)
+                    if value is None or value == "" or value == []:
+                        if item.get("required"):
+                            problems[key] = REQUIRED_MESSAGE
+                        continue
+                    try:
+                        if item["type"] == "district":
+                            page_answers[key] = kind.clean(item, value, district_codes)
+                        else:
+                            page_answers[key] = kind.clean(item, value)
+                    except AnswerProblem as problem:
+                        problems[key] = problem.args[0]
+            cleaned.update(page_answers)
+        unknown = set(raw) - set(self.item_by_answer_key)
+        for key in sorted(unknown):
+            problems[key] = UNKNOWN_MESSAGE
+        return cleaned, problems
+
+    def stored(self, cleaned: Mapping) -> list[Stored]:
+        rows: list[Stored] = []
+        for key, value in cleaned.items():
+            item = self.item_by_answer_key[key]
+            rows.extend(item_type(item).stored(item, key, value))
+        return rows
+
+
+def item_type(item: Mapping) -> ItemType:
+    return ITEM_TYPES[item["type"]]
+

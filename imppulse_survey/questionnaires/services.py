@@ -1,0 +1,68 @@
+"""Publishing questionnaire versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .loader import content_hash, load_file
+from .models import Questionnaire, QuestionnaireVersion
+
+STANDARD_DIRECTORY = Path(__file__).resolve().parent.parent / "standard"
+STANDARD_KEYS = ("resident-perception", "officer-feedback")
+
+
+def publish(definition: dict) -> tuple[QuestionnaireVersion, bool]:
+    """Publish a validated definition. Returns ``(version, created)``; identical content publishes nothing."""
+    fingerprint = content_hash(definition)
+    questionnaire = db.session.scalar(select(Questionnaire).filter_by(key=definition["key"]))
+    if questionnaire is None:
+        questionnaire = Questionnaire(key=definition["key"], audience=definition["audience"])
+        db.session.add(questionnaire)
+        db.session.flush()
+    elif questionnaire.audience != definition["audience"]:
+        raise ValueError(
+            f"{definition['key']} is published for {questionnaire.audience}s; its audience cannot change"
+        )
+    existing = db.session.scalar(
+        select(QuestionnaireVersion).filter_by(questionnaire_id=questionnaire.id, content_hash=fingerprint)
+    )
+    if existing is not None:
+        return existing, False
+    number = db.session.scalar(
+        select(func.coalesce(func.max(QuestionnaireVersion.number), 0)).filter_by(questionnaire_id=questionnaire.id)
+    )
+    version = QuestionnaireVersion(
+        questionnaire=questionnaire, number=number + 1, content_hash=fingerprint, definition=definition
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version, True
+
+
+def publish_file(path: str | Path) -> tuple[QuestionnaireVersion, bool]:
+    return publish(load_file(path))
+
+
+def publish_standard() -> dict[str, QuestionnaireVersion]:
+    """Publish the shipped questionnaires (a no-op for those already published unchanged)."""
+    return {key: publish_file(STANDARD_DIRECTORY / f"{key}.yaml")[0] for key in STANDARD_KEYS}
+
+
+def find_version(key: str, number: int | None = None) -> QuestionnaireVersion | None:
+    query = select(QuestionnaireVersion).join(Questionnaire).where(Questionnaire.key == key)
+    if number is None:
+        query = query.order_by(QuestionnaireVersion.number.desc()).limit(1)
+    else:
+        query = query.where(QuestionnaireVersion.number == number)
+    return db.session.scalar(query)
+
+
+def list_versions() -> list[QuestionnaireVersion]:
+    return list(
+        db.session.scalars(
+            select(QuestionnaireVersion).join(Questionnaire).order_by(Questionnaire.key, QuestionnaireVersion.number)
+        )
+    )

@@ -1,0 +1,104 @@
+"""Completed responses, their coded answers and free texts, and drafts for save-and-resume.
+
+A response holds nothing that identifies a person: no IP address, user agent, token or time of day, only the
+date. Free text sits in its own table so that it can be excluded, redacted or purged on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+CHANNELS = ("web", "api", "demo")
+
+
+class Response(db.Model):
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+        Index("ix_responses_campaign_wave_district", "campaign_id", "wave_id", "district_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
+    #: the exact version answered
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    #: the language the respondent answered in
+    language: Mapped[str] = mapped_column(String(8))
+    #: the district the respondent chose, when the questionnaire asks
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    #: how the response arrived: web form, JSON API, demo data
+    channel: Mapped[str] = mapped_column(String(8))
+    #: random id chosen by the form or the client: a repeated submission lands once
+    submission_id: Mapped[str] = mapped_column(String(36), unique=True)
+    #: the date only: a time of day could single a respondent out
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    text_answers: Mapped[list[TextAnswer]] = relationship(cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Response {self.id} campaign={self.campaign_id}>"
+
+
+class Answer(db.Model):
+    """One coded answer: a substantive value or a missing-value code, never both."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        CheckConstraint("(value IS NULL) <> (missing IS NULL)", name="value_or_missing"),
+        Index("ix_answers_item_value", "item_key", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    #: the item (or grid row) key from the questionnaire
+    item_key: Mapped[str] = mapped_column(String(40))
+    #: the code or number answered
+    value: Mapped[float | None]
+    #: the missing-value code chosen instead (``dont_know``, ``prefer_not_to_say``…)
+    missing: Mapped[str | None] = mapped_column(String(24))
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.item_key}={self.value if self.missing is None else self.missing}>"
+
+
+class TextAnswer(db.Model):
+    __tablename__ = "text_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    item_key: Mapped[str] = mapped_column(String(40))
+    #: what the respondent wrote
+    text: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<TextAnswer {self.item_key}>"
+
+
+class Draft(db.Model):
+    """Answers saved with "Continue later"; deleted on submission or after ``expires_on``."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the random resume key, hex: the key itself is only in the respondent's link
+    resume_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    #: the page to resume on
+    page_key: Mapped[str] = mapped_column(String(64))
+    #: the answers given so far, as the form submitted them
+    answers: Mapped[dict] = mapped_column(JSON)
+    #: purged after this date
+    expires_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+    def __repr__(self) -> str:
+        return f"<Draft {self.id} expires {self.expires_on}>"
