@@ -23,7 +23,7 @@ compile-translations: install
 
 # Extract the interface strings, merge them into every catalog, compile. Translate, then run it again.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract --ignore-dirs '.* __pycache__' -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project "IMPPULSE Survey" -o translations/messages.pot .
 	@for lang in $(LANGS); do \
 		if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \

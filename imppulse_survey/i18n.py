@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
+
+from flask_babel import get_locale, refresh
 
 from .extensions import babel
 
@@ -13,12 +15,21 @@ def supported_languages() -> tuple[str, ...]:
 
 
 def language_from_request() -> str:
-    chosen = (request.view_args or {}).get("lang") if request else None
+    if not has_request_context():  # a command or a test outside any request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = (request.view_args or {}).get("lang")
+    if chosen is None:  # no route matched (a 404): the prefix still says what the visitor reads
+        chosen = request.path.split("/")[1]
     if chosen in supported_languages():
         return chosen
     offered = getattr(g, "offered_languages", None) or supported_languages()
-    best = request.accept_languages.best_match(offered) if request else None
+    best = request.accept_languages.best_match(offered)
     return best or getattr(g, "fallback_language", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def language_name(code: str) -> str:
@@ -36,5 +47,7 @@ def text_in(text: dict | None, language: str, fallback: str = "en") -> str:
 
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=language_from_request)
-    app.jinja_env.globals.update(language_name=language_name, text_in=text_in)
+    # Flask-Babel caches the locale on the app context, which may outlive one request (tests, CLI).
+    app.before_request(refresh)
+    app.jinja_env.globals.update(language_name=language_name, text_in=text_in, current_language=current_language)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

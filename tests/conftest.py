@@ -42,18 +42,24 @@ def app(database_url, tmp_path_factory):
         db.drop_all()
         db.create_all()  # tests only; the app itself is migrated (see test_migrations)
         db.session.commit()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def empty_all_tables():
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(delete(table))
+    db.session.commit()
+    db.session.remove()
 
 
 @pytest.fixture
 def app_context(app):
     with app.app_context():
         yield
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
-        db.session.remove()
+        empty_all_tables()
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def minimal_questionnaire(**overrides) -> dict:
                      "anchors": {"low": text("None"), "high": text("Complete")}},
                     {"key": "confidence", "type": "likert", "scale": "agree5", "text": text("Confidence"),
                      "missing": ["dont_know"]},
-                    {"key": "fair", "type": "grid", "scale": "agree5", "text": text("Fairness"),
+                    {"key": "fair", "type": "grid", "scale": "agree5", "text": text("Fairness"), "missing": ["dont_know"],
                      "rows": [{"key": "fair_respect", "text": text("Respect")},
                               {"key": "fair_explain", "text": text("Explain")}]},
                 ],

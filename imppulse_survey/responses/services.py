@@ -106,8 +106,8 @@ def submit(
     except IntegrityError:
         # Another request with the same submission_id won the race: answer as it was answered.
         earlier = _earlier_response(campaign, normalised_id)
-        if earlier is None:
-            raise
+        if earlier is None:  # the id belongs to a response of another campaign
+            raise SubmissionInvalid({"submission_id": "is already used"}) from None
         return SubmissionResult(earlier, created=False)
 
     if campaign.access_mode == "invitation":

@@ -1,0 +1,155 @@
+"""Campaign and invitation commands: what they do, and a one-line error with status 1 when they cannot."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from imppulse_survey.campaigns.models import Campaign, Invitation
+from imppulse_survey.extensions import db
+
+from ..factories import days_ago
+
+
+@pytest.fixture
+def published(make):
+    city = make.city("nantes", districts=11)
+    make.standard_versions()
+    return city
+
+
+def invoke(runner, *args):
+    return runner.invoke(args=["imppulse", *args])
+
+
+def test_create_a_resident_campaign_with_the_city_defaults(runner, published):
+    result = invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes",
+                    "--questionnaire", "resident-perception", "--opens", "2026-01-05", "--closes", "2026-02-28")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "created nantes-residents (resident, open, fr,en) with wave baseline"
+    campaign = db.session.scalar(select(Campaign).filter_by(slug="nantes-residents"))
+    assert campaign.default_language == "fr" and campaign.disclosure_threshold == 10
+    assert campaign.waves[0].opens_dt == dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    assert campaign.waves[0].status() == "closed"
+
+
+def test_officer_campaigns_default_to_invitations(runner, published):
+    result = invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes",
+                    "--questionnaire", "officer-feedback", "--languages", "fr", "--threshold", "15")
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalar(select(Campaign).filter_by(slug="nantes-officers"))
+    assert (campaign.audience, campaign.access_mode, campaign.disclosure_threshold) == ("officer", "invitation", 15)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--city", "atlantis"], "Error: no city 'atlantis'"),
+        (["--questionnaire", "nothing"], "Error: no published questionnaire 'nothing'"),
+        (["--threshold", "3"], "Error: the disclosure threshold cannot be below 5"),
+        (["--languages", "fr,en", "--default-language", "pt"],
+         "Error: the default language must be one of the campaign's languages"),
+        (["--access", "open", "--questionnaire", "officer-feedback"],
+         "Error: officer campaigns are by invitation only, so that each officer answers once"),
+        (["--opens", "2026-03-01", "--closes", "2026-02-01"], "Error: a wave must close after it opens"),
+    ],
+)
+def test_create_refuses_bad_input_in_one_line(runner, published, extra, message):
+    args = {"--city": "nantes", "--questionnaire": "resident-perception"}
+    base = [item for pair in args.items() if pair[0] not in extra for item in pair]
+    result = invoke(runner, "campaign", "create", "nantes-residents", *base, *extra)
+    assert result.exit_code == 1
+    assert result.output.strip() == message
+    assert db.session.scalar(select(Campaign)) is None
+
+
+def test_a_slug_cannot_be_reused(runner, published):
+    args = ["campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception"]
+    invoke(runner, *args)
+    result = invoke(runner, *args)
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: a campaign 'nantes-residents' exists already"
+
+
+def test_open_and_close_waves(runner, published):
+    invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception")
+    assert invoke(runner, "campaign", "open", "nantes-residents").output.strip() == "nantes-residents: wave baseline is open"
+    listing = invoke(runner, "campaign", "list").output
+    assert "nantes-residents" in listing and "baseline:open" in listing and "0 responses" in listing
+    assert invoke(runner, "campaign", "close", "nantes-residents").output.strip() == "nantes-residents: wave baseline is closed"
+    again = invoke(runner, "campaign", "close", "nantes-residents")
+    assert again.exit_code == 1 and again.output.strip() == "Error: nantes-residents has no open wave"
+    follow_up = invoke(runner, "campaign", "open", "nantes-residents", "--wave", "follow-up")
+    assert follow_up.output.strip() == "nantes-residents: wave follow-up is open"
+    campaign = db.session.scalar(select(Campaign))
+    db.session.refresh(campaign)
+    assert [(w.label, w.position, w.status()) for w in campaign.waves] == [("baseline", 1, "closed"), ("follow-up", 2, "open")]
+
+
+def test_opening_a_wave_closes_the_one_in_fieldwork(make):
+    from imppulse_survey.campaigns.services import open_wave
+
+    campaign = make.campaign()
+    second = open_wave(campaign, "follow-up")
+    assert campaign.current_wave() is second
+    assert campaign.waves[0].status() == "closed"
+
+
+@pytest.mark.parametrize("command", [["campaign", "open"], ["campaign", "close"], ["invitations", "create"]])
+def test_an_unknown_campaign_is_one_line_and_status_1(runner, tmp_path, command):
+    extra = ["3", "--out", str(tmp_path / "x.csv")] if command[0] == "invitations" else []
+    result = invoke(runner, *command, "ghost-town", *extra)
+    assert result.exit_code == 1
+    assert result.output == "Error: no campaign 'ghost-town'\n"
+
+
+def test_invitations_are_written_once_and_only_hashes_are_stored(runner, published, tmp_path):
+    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback")
+    out = tmp_path / "tokens.csv"
+    result = invoke(runner, "invitations", "create", "nantes-officers", "25", "--out", str(out),
+                    "--base-url", "https://survey.example.org/")
+    assert result.exit_code == 0, result.output
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 25 and len({row["token"] for row in rows}) == 25
+    for row in rows:
+        assert row["link"] == f"https://survey.example.org/i/{row['token']}"
+        # 32 random bytes in URL-safe base64: 256 bits, well over the 128 required
+        assert len(row["token"]) == 43
+    stored = db.session.scalars(select(Invitation)).all()
+    assert {i.token_hash for i in stored} == {hashlib.sha256(r["token"].encode()).hexdigest() for r in rows}
+    assert {column.name for column in Invitation.__table__.columns} == {"id", "campaign_id", "token_hash", "is_used"}
+    assert not any(row["token"] in i.token_hash for row in rows for i in stored)
+
+
+def test_invitations_never_overwrite_a_file(runner, published, tmp_path):
+    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback")
+    out = tmp_path / "tokens.csv"
+    out.write_text("precious")
+    result = invoke(runner, "invitations", "create", "nantes-officers", "5", "--out", str(out))
+    assert result.exit_code == 1
+    assert "exists already" in result.output
+    assert out.read_text() == "precious"
+    assert db.session.scalar(select(Invitation)) is None  # nothing stored that nobody can hand out
+
+
+def test_invitations_are_for_invitation_campaigns(runner, published, tmp_path):
+    invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception")
+    result = invoke(runner, "invitations", "create", "nantes-residents", "5", "--out", str(tmp_path / "t.csv"))
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: nantes-residents is an open campaign; invitations are for invitation campaigns"
+    )
+
+
+def test_wave_status_follows_the_dates(make):
+    campaign = make.campaign(open_now=False)
+    from imppulse_survey.campaigns.services import add_wave
+
+    wave = add_wave(campaign, "later", opens_dt=days_ago(-3))
+    assert wave.status() == "scheduled" and campaign.current_wave() is None
+    assert wave.status(now=days_ago(-4) + dt.timedelta(days=2)) == "open"

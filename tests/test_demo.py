@@ -1,0 +1,103 @@
+"""Demo data: the eight partner cities, two waves per campaign, varied answers, and idempotence."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from imppulse_survey.campaigns.models import Campaign, City, District, Invitation, Wave
+from imppulse_survey.extensions import db
+from imppulse_survey.responses.models import Answer, Response
+
+from .conftest import empty_all_tables
+
+PARTNERS = {"nantes", "amiens", "toulouse", "aubervilliers", "milan", "barcelona", "brussels-ixelles", "lisbon"}
+
+
+@pytest.fixture(scope="module")
+def demo(app):
+    """The full demo, loaded once for this module (it is what `make run` loads)."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["imppulse", "demo"])
+        assert result.exit_code == 0, result.output
+        yield result
+        empty_all_tables()
+
+
+@pytest.fixture
+def runner(app, demo):
+    return app.test_cli_runner()
+
+
+def test_the_demo_loads_every_partner_city_with_real_districts(demo):
+    cities = {city.slug: city for city in db.session.scalars(select(City))}
+    assert set(cities) == PARTNERS
+    counts = dict(db.session.execute(select(City.slug, func.count(District.id)).join(District).group_by(City.slug)).all())
+    assert counts["barcelona"] == 10 and counts["milan"] == 9 and counts["lisbon"] == 24 and counts["nantes"] == 11
+    barcelona = {d.name for d in cities["barcelona"].districts}
+    assert {"Ciutat Vella", "Eixample", "Gràcia", "Sant Martí"} <= barcelona
+
+
+def test_each_city_has_a_resident_and_an_officer_campaign_with_two_waves(demo):
+    slugs = set(db.session.scalars(select(Campaign.slug)))
+    assert slugs == {f"{city}-{kind}" for city in PARTNERS for kind in ("residents", "officers")}
+    per_wave = db.session.execute(
+        select(Campaign.audience, Wave.label, func.count(Response.id))
+        .join(Wave, Wave.campaign_id == Campaign.id)
+        .join(Response, Response.wave_id == Wave.id)
+        .group_by(Campaign.slug, Campaign.audience, Wave.label)
+    ).all()
+    assert len(per_wave) == 32
+    for audience, label, responses in per_wave:
+        assert label in ("baseline", "follow-up")
+        assert responses >= (300 if audience == "resident" else 60)
+    assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.is_used.is_(False))) == 0
+
+
+def test_the_demo_is_idempotent(demo, runner):
+    before = {model: db.session.scalar(select(func.count()).select_from(model)) for model in (City, Campaign, Response, Answer)}
+    again = runner.invoke(args=["imppulse", "demo"])
+    assert again.exit_code == 0
+    assert "0 new responses" in again.output
+    after = {model: db.session.scalar(select(func.count()).select_from(model)) for model in (City, Campaign, Response, Answer)}
+    assert after == before
+
+
+def test_simulated_answers_vary_plausibly(demo):
+    """Checked with pandas on the stored answers: spread within cities, differences between them and over time."""
+    rows = db.session.execute(
+        select(City.slug, Wave.position, Answer.value)
+        .join(Response, Answer.response_id == Response.id)
+        .join(Wave, Response.wave_id == Wave.id)
+        .join(Campaign, Response.campaign_id == Campaign.id)
+        .join(City, Campaign.city_id == City.id)
+        .where(Answer.item_key == "trust_police", Answer.value.is_not(None))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["city", "wave", "value"])
+    assert frame["value"].between(0, 10).all()
+    assert frame["value"].nunique() == 11  # every point of the scale is used
+    means = frame.groupby("city")["value"].mean()
+    assert means.max() - means.min() > 0.3
+    assert frame.groupby("city")["value"].std().min() > 1.0
+    by_wave = frame.groupby("wave")["value"].mean()
+    assert by_wave[2] > by_wave[1]  # the pilots help a little
+    dont_know = db.session.scalar(select(func.count()).select_from(Answer).where(Answer.missing == "dont_know"))
+    assert dont_know > 0
+
+
+def test_demo_responses_respect_the_questionnaire_logic(demo):
+    # contact satisfaction only from those who had contact
+    contact = aliased(Answer)
+    leaked = db.session.scalar(
+        select(func.count()).select_from(Answer)
+        .join(contact, (contact.response_id == Answer.response_id) & (contact.item_key == "police_contact"))
+        .where(Answer.item_key == "contact_satisfied", contact.value == 2)
+    )
+    assert leaked == 0
+    with_district = db.session.scalar(
+        select(func.count()).select_from(Response).join(Campaign).where(Campaign.audience == "resident",
+                                                                           Response.district_id.is_not(None))
+    )
+    assert with_district >= 8 * 2 * 300

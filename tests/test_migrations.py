@@ -1,0 +1,61 @@
+"""The checked-in migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from imppulse_survey.extensions import db
+
+from .conftest import make_app
+
+
+@pytest.fixture
+def empty_database_url(database_url, is_postgresql, tmp_path):
+    """A database with nothing in it: a new SQLite file, or a new schema on the PostgreSQL server."""
+    if not is_postgresql:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    schema = f"migration_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in database_url else "?"
+    yield f"{database_url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def test_models_and_migrations_agree(empty_database_url, tmp_path):
+    app = make_app(empty_database_url, tmp_path)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+        db.engine.dispose()
+
+
+def test_migrations_downgrade_to_nothing_and_up_again(empty_database_url, tmp_path):
+    app = make_app(empty_database_url, tmp_path)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert {"responses", "answers", "invitations"} <= set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+
+
+def test_the_app_never_creates_tables_itself():
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "imppulse_survey"
+    offenders = [str(path) for path in package.rglob("*.py") if "create_all" in path.read_text()]
+    assert offenders == []
