@@ -9,7 +9,7 @@ from flask import Flask
 from . import core  # noqa: F401 - registers the SQLite connection settings
 from .config import PROJECT_ROOT, Config, load_config
 from .core import database  # noqa: F401
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
@@ -27,6 +27,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from .i18n import init_i18n
 
@@ -35,8 +36,12 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from . import models  # noqa: F401 - every model, so that migrations see the whole schema
     from .core.views import bp as core_bp
     from .errors import register_error_handlers
+    from .responses.forms import selected
+    from .responses.views import bp as respond_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(respond_bp)
+    app.jinja_env.globals["selected"] = selected
     register_error_handlers(app)
 
     from .cli import imppulse_cli

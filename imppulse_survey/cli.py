@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from .campaigns import services as campaigns
 from .campaigns.services import CampaignError
 from .config import SUPPORTED_LANGUAGES
+from .core.database import begin_write
 from .extensions import db
 from .questionnaires import services as questionnaires
 from .questionnaires.definition import Definition, item_type
@@ -31,6 +32,7 @@ def committing(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            begin_write()
             result = command(*args, **kwargs)
             db.session.commit()
             return result

@@ -46,6 +46,22 @@ def _database_url(environ, instance_path: Path) -> str:
     return url
 
 
+def _engine_options(url: str, lock_timeout_ms: int) -> dict:
+    """How long a statement waits for a lock before the app answers 503 rather than hanging."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": lock_timeout_ms / 1000}}
+    return {"pool_pre_ping": True, "connect_args": {"options": f"-c lock_timeout={lock_timeout_ms}"}}
+
+
+def _check_rate_limit(name: str, value: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '60 per minute', not {value!r}") from None
+
+
 def _development_secret_key(instance_path: Path) -> str:
     """A key generated once and kept in instance/, so sessions survive restarts on a developer's machine."""
     key_file = instance_path / "secret_key"
@@ -65,7 +81,9 @@ class Config:
     LANGUAGES = SUPPORTED_LANGUAGES
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    INVITATION_SESSION_MINUTES = 180
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -76,6 +94,15 @@ class Config:
         environ = os.environ if environ is None else environ
         instance_path = instance_path or PROJECT_ROOT / "instance"
         self.SQLALCHEMY_DATABASE_URI = _database_url(environ, instance_path)
+        self.DATABASE_LOCK_TIMEOUT_MS = _int_variable(environ, "DATABASE_LOCK_TIMEOUT_MS", 5000, 10, 60000)
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI, self.DATABASE_LOCK_TIMEOUT_MS)
+        self.RATELIMIT_STORAGE_URI = environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        if not self.RATELIMIT_STORAGE_URI.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
+            raise ConfigError("RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL")
+        self.SUBMISSION_RATE_LIMIT = environ.get("SUBMISSION_RATE_LIMIT") or "60 per minute"
+        self.TOKEN_RATE_LIMIT = environ.get("TOKEN_RATE_LIMIT") or "10 per minute"
+        for name in ("SUBMISSION_RATE_LIMIT", "TOKEN_RATE_LIMIT"):
+            _check_rate_limit(name, getattr(self, name))
         self.SECRET_KEY = self._secret_key(environ, instance_path)
         self.DRAFT_RETENTION_DAYS = _int_variable(environ, "DRAFT_RETENTION_DAYS", 14, 1, 365)
         self.DEFAULT_DISCLOSURE_THRESHOLD = _int_variable(environ, "DISCLOSURE_THRESHOLD", 10, 5, 1000)

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and wired in :func:`imppulse_survey.create_app`."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -21,7 +23,11 @@ class Model(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Model)
+# Objects stay usable after a commit: a request commits once, then renders what it just stored.
+db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+# Counters live in memory, or in Redis (RATELIMIT_STORAGE_URI) when several app servers share the load;
+# client addresses never reach the database.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -5,7 +5,9 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+from ..extensions import db
+
+SQLITE_BEGIN_OPTION = "sqlite_begin"
 
 
 @event.listens_for(Engine, "connect")
@@ -17,14 +19,32 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 @event.listens_for(Engine, "begin")
-def _begin_immediately(connection):
-    # A deferred transaction that reads, then writes, fails with "database is locked" when another writer got
-    # in between; taking the write lock up front makes concurrent writers queue on the busy timeout instead.
+def _begin(connection):
+    # The driver no longer begins transactions (see above), so every transaction begins here. Reads begin
+    # deferred, so that they go on while another connection writes (WAL); a transaction that is going to
+    # write takes the write lock up front (see begin_write), because a deferred transaction that reads, then
+    # writes, fails at once with "database is locked" when another writer got in between.
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_write() -> None:
+    """Start the session's write transaction; call it before the reads that a write depends on.
+
+    On SQLite, a read-only transaction already open is ended (it changed nothing) and a new one begins with the
+    write lock, waiting for it up to the busy timeout; on PostgreSQL, row locks and constraints do this work.
+    """
+    session = db.session()  # the request's session behind the scoped proxy
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before the transaction's first change")
+        session.commit()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..campaigns.models import Campaign, Invitation, Wave
 from ..campaigns.services import hash_token
+from ..core.database import begin_write
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.definition import Definition
@@ -69,6 +70,7 @@ def submit(
     normalised_id = normalise_submission_id(submission_id)
     if normalised_id is None:
         raise SubmissionInvalid({"submission_id": "must be a UUID"})
+    begin_write()
     earlier = _earlier_response(campaign, normalised_id)
     if earlier is not None:
         return SubmissionResult(earlier, created=False)

@@ -1,0 +1,270 @@
+"""The respondent's pages: introduction, questionnaire pages, save and resume, thank-you, invitations.
+
+The form carries every answer given so far (hidden fields for other pages), so paging needs no server-side
+state and works without JavaScript; nothing is stored until the last page is submitted.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from ..campaigns.models import Campaign, Invitation
+from ..campaigns.services import hash_token
+from ..core.models import utcnow
+from ..extensions import db, limiter
+from ..i18n import supported_languages, text_in
+from ..questionnaires.definition import Definition
+from . import drafts
+from .forms import HONEYPOT_FIELD, answers_from_form, carried_answers
+from .services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
+
+bp = Blueprint("respond", __name__)
+
+INVITATION_KEY = "invitation"
+UNAVAILABLE = {
+    "unknown": (404, _l("Survey not found"), _l("There is no survey at this address. Check the link or the QR code you used.")),
+    "scheduled": (404, _l("This survey is not open yet"), _l("This survey has not started yet. Please come back later.")),
+    "closed": (410, _l("This survey is closed"), _l("This survey is closed. Thank you for your interest.")),
+    "invitation": (
+        403,
+        _l("This invitation link cannot be used"),
+        _l("This link may have been used already, have expired, or be incomplete. Ask the person who sent it for a new one."),
+    ),
+}
+
+
+def submission_limit():
+    return current_app.config["SUBMISSION_RATE_LIMIT"]
+
+
+def token_limit():
+    return current_app.config["TOKEN_RATE_LIMIT"]
+
+
+class Questionnaire:
+    """The campaign a respondent is answering, in the language they chose."""
+
+    def __init__(self, campaign: Campaign, lang: str):
+        self.campaign = campaign
+        self.lang = lang
+        self.definition = Definition(campaign.questionnaire_version.definition)
+        self.has_pilot = bool(campaign.pilot_label)
+
+    def say(self, text: dict | None) -> str:
+        """A questionnaire text in the respondent's language, with the campaign's pilot actions named."""
+        pilot = text_in(self.campaign.pilot_label, self.lang) if self.has_pilot else ""
+        return text_in(text, self.lang).replace("{pilot}", pilot)
+
+    @property
+    def title(self) -> str:
+        return self.say(self.definition.data["title"])
+
+    def pages(self, raw: dict) -> list[dict]:
+        cleaned, _ = self.definition.clean(raw, self.has_pilot)
+        return self.definition.visible_pages(cleaned, self.has_pilot)
+
+
+def unavailable(reason: str, lang: str | None = None):
+    status, title, text = UNAVAILABLE[reason]
+    return render_template("responses/unavailable.html", title=title, text=text), status
+
+
+def open_questionnaire(slug: str, lang: str) -> Questionnaire:
+    """The campaign by slug, or an answer explaining why it cannot be answered (raised as an HTTP response)."""
+    if lang not in supported_languages():
+        abort(404)
+    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    if campaign is None:
+        abort(unavailable("unknown"))
+    if campaign.current_wave() is None:
+        now = utcnow()
+        upcoming = any(wave.status(now) == "scheduled" for wave in campaign.waves)
+        abort(unavailable("scheduled" if upcoming else "closed"))
+    if lang not in campaign.languages:
+        abort(redirect(url_for(request.endpoint, **dict(request.view_args, lang=campaign.default_language))))
+    if campaign.access_mode == "invitation" and invitation_token(campaign) is None:
+        abort(unavailable("invitation"))
+    g.offered_languages = campaign.languages
+    return Questionnaire(campaign, lang)
+
+
+def invitation_token(campaign: Campaign) -> str | None:
+    held = session.get(INVITATION_KEY) or {}
+    if held.get("campaign") != campaign.slug or held.get("until", 0) < time.time():
+        return None
+    return held.get("token")
+
+
+@bp.get("/s/<slug>/")
+def choose_language(slug: str):
+    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    if campaign is None:
+        return unavailable("unknown")
+    lang = request.accept_languages.best_match(campaign.languages) or campaign.default_language
+    return redirect(url_for("respond.introduction", lang=lang, slug=slug))
+
+
+@bp.get("/<lang>/s/<slug>/")
+def introduction(lang: str, slug: str):
+    questionnaire = open_questionnaire(slug, lang)
+    return render_template("responses/introduction.html", q=questionnaire, submission_id=str(uuid.uuid4()))
+
+
+@bp.post("/<lang>/s/<slug>/")
+@limiter.limit(submission_limit)
+def answer(lang: str, slug: str):
+    questionnaire = open_questionnaire(slug, lang)
+    definition = questionnaire.definition
+    form = request.form
+    raw = answers_from_form(definition, form)
+    submission_id = form.get("submission_id") or str(uuid.uuid4())
+    resume_key = form.get("_resume") or None
+    action = form.get("_action", "next")
+    state = dict(q=questionnaire, raw=raw, submission_id=submission_id, resume_key=resume_key)
+
+    if form.get(HONEYPOT_FIELD):
+        return redirect(url_for("respond.thanks", lang=lang, slug=slug))
+    pages = questionnaire.pages(raw)
+    keys = [page["key"] for page in pages]
+    current = keys.index(form["_page"]) if form.get("_page") in keys else -1
+    if action == "start" or current == -1:
+        return render_page(pages, 0, **state)
+    if action == "back":
+        return render_page(pages, max(current - 1, 0), **state)
+    if action == "stay":
+        return render_page(pages, current, **state)
+    if action == "save":
+        return save_for_later(questionnaire, raw, pages[current]["key"], state)
+
+    _, problems = definition.clean(raw, questionnaire.has_pilot, district_codes=district_codes(questionnaire))
+    on_this_or_earlier = {key: message for key, message in problems.items()
+                          if key in answer_keys(pages[: current + 1])}
+    if on_this_or_earlier:
+        first = next(index for index, page in enumerate(pages) if answer_keys([page]) & set(on_this_or_earlier))
+        return render_page(pages, first, problems=on_this_or_earlier, **state)
+    if current + 1 < len(pages):
+        return render_page(pages, current + 1, **state)
+    return finish(questionnaire, raw, pages, current, state)
+
+
+def finish(questionnaire: Questionnaire, raw: dict, pages: list, current: int, state: dict):
+    campaign = questionnaire.campaign
+    try:
+        submit(campaign, raw, language=questionnaire.lang, submission_id=state["submission_id"], channel="web",
+               token=invitation_token(campaign))
+        drafts.discard_draft(campaign, state["resume_key"])
+        db.session.commit()
+    except SubmissionInvalid as invalid:
+        db.session.rollback()
+        return render_page(pages, current, problems=invalid.problems, **state)
+    except CampaignNotOpen:
+        db.session.rollback()
+        return unavailable("closed")
+    except InvitationRefused:
+        db.session.rollback()
+        return unavailable("invitation")
+    except DBAPIError as error:
+        return database_unavailable(error, pages, current, state)
+    session.pop(INVITATION_KEY, None)
+    return redirect(url_for("respond.thanks", lang=questionnaire.lang, slug=campaign.slug))
+
+
+def save_for_later(questionnaire: Questionnaire, raw: dict, page_key: str, state: dict):
+    campaign = questionnaire.campaign
+    try:
+        resume_key = drafts.save_draft(campaign, raw, page_key, questionnaire.lang, state["resume_key"])
+        db.session.commit()
+    except DBAPIError as error:
+        pages = questionnaire.pages(raw)
+        current = next(index for index, page in enumerate(pages) if page["key"] == page_key)
+        return database_unavailable(error, pages, current, state)
+    link = url_for("respond.resume", lang=questionnaire.lang, slug=campaign.slug, key=resume_key, _external=True)
+    return render_template("responses/saved.html", q=questionnaire, link=link,
+                           days=current_app.config["DRAFT_RETENTION_DAYS"])
+
+
+def database_unavailable(error: DBAPIError, pages: list, current: int, state: dict):
+    """The database failed: nothing was stored; show the page again, answers in place, with a retry message."""
+    db.session.rollback()
+    current_app.logger.warning("submission not stored, database unavailable: %s", error.orig.__class__.__name__)
+    html, _ = render_page(pages, current, unavailable_database=True, **state)
+    return html, 503
+
+
+@bp.get("/<lang>/s/<slug>/resume/<key>")
+def resume(lang: str, slug: str, key: str):
+    questionnaire = open_questionnaire(slug, lang)
+    draft = drafts.find_draft(questionnaire.campaign, key)
+    if draft is None:
+        return render_template("responses/unavailable.html", title=_l("This link has expired"),
+                               text=_l("Saved answers are kept for a limited time only. You can start the survey again."),
+                               restart=url_for("respond.introduction", lang=lang, slug=slug)), 404
+    pages = questionnaire.pages(draft.answers)
+    keys = [page["key"] for page in pages]
+    current = keys.index(draft.page_key) if draft.page_key in keys else 0
+    return render_page(pages, current, q=questionnaire, raw=draft.answers, submission_id=str(uuid.uuid4()),
+                       resume_key=key)
+
+
+@bp.get("/<lang>/s/<slug>/thanks")
+def thanks(lang: str, slug: str):
+    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    if campaign is None or lang not in supported_languages():
+        return unavailable("unknown")
+    return render_template("responses/thanks.html", q=Questionnaire(campaign, lang))
+
+
+@bp.get("/i/<token>")
+@limiter.limit(token_limit)
+def invitation(token: str):
+    """Exchange a token for a short session and redirect, so that the token leaves the address bar."""
+    invitation = None
+    if 20 <= len(token) <= 100:
+        invitation = db.session.scalar(
+            select(Invitation).where(Invitation.token_hash == hash_token(token), Invitation.is_used.is_(False))
+        )
+    campaign = db.session.get(Campaign, invitation.campaign_id) if invitation else None
+    if campaign is None or campaign.current_wave() is None:
+        return unavailable("invitation")
+    minutes = current_app.config["INVITATION_SESSION_MINUTES"]
+    session[INVITATION_KEY] = {"campaign": campaign.slug, "token": token, "until": time.time() + 60 * minutes}
+    lang = request.accept_languages.best_match(campaign.languages) or campaign.default_language
+    return redirect(url_for("respond.introduction", lang=lang, slug=campaign.slug))
+
+
+def district_codes(questionnaire: Questionnaire) -> dict:
+    return {district.code: district.id for district in questionnaire.campaign.city.districts}
+
+
+def answer_keys(pages: list) -> set[str]:
+    from ..questionnaires.definition import item_type
+
+    return {key for page in pages for item in page["items"] for key in item_type(item).answer_keys(item)}
+
+
+def render_page(pages: list, index: int, *, q: Questionnaire, raw: dict, submission_id: str, resume_key=None,
+                problems=None, unavailable_database=False):
+    page = pages[index]
+    items = [item for item in page["items"] if q.definition.is_shown(item, q.definition.clean(raw, q.has_pilot)[0], q.has_pilot)]
+    return render_template(
+        "responses/page.html",
+        q=q,
+        page=page,
+        items=items,
+        number=index + 1,
+        count=len(pages),
+        is_last=index + 1 == len(pages),
+        raw=raw,
+        problems={key: str(message) for key, message in (problems or {}).items()},
+        carried=carried_answers(q.definition, raw, page),
+        submission_id=submission_id,
+        resume_key=resume_key,
+        districts=q.campaign.city.districts,
+        unavailable_database=unavailable_database,
+    ), 200
