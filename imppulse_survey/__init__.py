@@ -41,6 +41,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(respond_bp)
+    from .api.views import bp as api_bp
+
+    app.register_blueprint(api_bp)
     app.jinja_env.globals["selected"] = selected
     register_error_handlers(app)
 

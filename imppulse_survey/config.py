@@ -46,6 +46,17 @@ def _database_url(environ, instance_path: Path) -> str:
     return url
 
 
+def _flag(environ, name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
 def _engine_options(url: str, lock_timeout_ms: int) -> dict:
     """How long a statement waits for a lock before the app answers 503 rather than hanging."""
     if url.startswith("sqlite"):
@@ -99,6 +110,7 @@ class Config:
         self.RATELIMIT_STORAGE_URI = environ.get("RATELIMIT_STORAGE_URI") or "memory://"
         if not self.RATELIMIT_STORAGE_URI.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
             raise ConfigError("RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL")
+        self.RATELIMIT_ENABLED = _flag(environ, "RATELIMIT_ENABLED", True)
         self.SUBMISSION_RATE_LIMIT = environ.get("SUBMISSION_RATE_LIMIT") or "60 per minute"
         self.TOKEN_RATE_LIMIT = environ.get("TOKEN_RATE_LIMIT") or "10 per minute"
         for name in ("SUBMISSION_RATE_LIMIT", "TOKEN_RATE_LIMIT"):

@@ -1,0 +1,66 @@
+"""The OpenAPI document, built from the marshmallow schemas with apispec."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .schemas import ErrorSchema, LanguageQuerySchema, QuestionnaireSchema, SubmissionSchema, SubmittedSchema
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64},
+        "description": "The campaign, e.g. nantes-residents."}
+
+
+def error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": "Error"}}}
+
+
+@cache
+def openapi_document() -> dict:
+    spec = APISpec(
+        title="IMPPULSE Survey API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Questionnaires and submissions for field tablets and kiosks."},
+        servers=[{"url": "/"}],
+    )
+    for name, schema in (("Error", ErrorSchema), ("Questionnaire", QuestionnaireSchema),
+                         ("Submission", SubmissionSchema), ("Submitted", SubmittedSchema)):
+        spec.components.schema(name, schema=schema)
+    spec.path(
+        path="/api/v1/campaigns/{slug}/questionnaire",
+        operations={"get": {
+            "summary": "A campaign's questionnaire in one language",
+            "parameters": [SLUG, {"in": "query", "schema": LanguageQuerySchema}],
+            "responses": {
+                "200": {"description": "The questionnaire", "content": {"application/json": {"schema": "Questionnaire"}}},
+                "400": error("Invalid parameters, each listed"),
+                "404": error("No such campaign"),
+                "410": error("The campaign is not taking responses"),
+            },
+        }},
+    )
+    spec.path(
+        path="/api/v1/campaigns/{slug}/responses",
+        operations={"post": {
+            "summary": "Submit a completed questionnaire",
+            "parameters": [SLUG],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": "Submission"}}},
+            "responses": {
+                "201": {"description": "Stored", "content": {"application/json": {"schema": "Submitted"}}},
+                "200": {"description": "Stored before under this submission_id",
+                        "content": {"application/json": {"schema": "Submitted"}}},
+                "400": error("Malformed body, each problem listed"),
+                "404": error("No such campaign"),
+                "409": error("Invitation token refused, or submission_id used by another campaign"),
+                "410": error("The campaign is not taking responses"),
+                "422": error("Answers that need attention, each listed by answer key"),
+                "429": error("Too many submissions from this client"),
+                "503": error("Database unavailable; nothing stored"),
+            },
+        }},
+    )
+    return spec.to_dict()

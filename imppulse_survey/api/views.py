@@ -1,0 +1,150 @@
+"""The JSON API for field tablets and kiosks: a campaign's questionnaire, and submissions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import force_locale
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from ..campaigns.models import Campaign
+from ..extensions import csrf, db, limiter
+from ..i18n import text_in
+from ..questionnaires.definition import item_type
+from ..responses.services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
+from .openapi import openapi_document
+from .schemas import LanguageQuerySchema, QuestionnaireSchema, SubmissionSchema, SubmittedSchema
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # JSON only, no cookies needed: CSRF cannot reach it
+
+
+def problem(status: int, message: str, problems: dict | None = None):
+    body = {"status": status, "message": message}
+    if problems:
+        body["problems"] = problems
+    return jsonify(body), status
+
+
+def find_campaign(slug: str):
+    if len(slug) > 64:
+        return None
+    return db.session.scalar(select(Campaign).filter_by(slug=slug))
+
+
+@bp.get("/campaigns/<slug>/questionnaire")
+def questionnaire(slug: str):
+    try:
+        query = LanguageQuerySchema().load(request.args.to_dict())
+    except ValidationError as error:
+        return problem(400, "invalid query parameters", error.messages)
+    campaign = find_campaign(slug)
+    if campaign is None:
+        return problem(404, "no such campaign")
+    if campaign.current_wave() is None:
+        return problem(410, "the campaign is not taking responses")
+    lang = query.get("lang") or campaign.default_language
+    if lang not in campaign.languages:
+        return problem(400, "invalid query parameters",
+                       {"lang": [f"the campaign is offered in {', '.join(campaign.languages)}"]})
+    return jsonify(QuestionnaireSchema().dump(localised(campaign, lang)))
+
+
+@bp.post("/campaigns/<slug>/responses")
+@limiter.limit(lambda: current_app.config["SUBMISSION_RATE_LIMIT"])
+def responses(slug: str):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(400, "the body must be a JSON object")
+    try:
+        data = SubmissionSchema().load(body)
+    except ValidationError as error:
+        return problem(400, "invalid submission", error.messages)
+    campaign = find_campaign(slug)
+    if campaign is None:
+        return problem(404, "no such campaign")
+    try:
+        result = submit(campaign, data["answers"], language=data["language"], submission_id=str(data["submission_id"]),
+                        channel="api", token=data.get("token"))
+        db.session.commit()
+    except SubmissionInvalid as invalid:
+        db.session.rollback()
+        with force_locale(data["language"]):  # messages in the respondent's language
+            problems = {key: [str(message)] for key, message in invalid.problems.items()}
+        if "submission_id" in problems:
+            return problem(409, "this submission_id belongs to another campaign", problems)
+        return problem(422, "some answers need attention", problems)
+    except CampaignNotOpen:
+        db.session.rollback()
+        return problem(410, "the campaign is not taking responses")
+    except InvitationRefused:
+        db.session.rollback()
+        return problem(409, "this invitation cannot be used")
+    except DBAPIError:
+        db.session.rollback()
+        return problem(503, "the service is temporarily unavailable; send the same submission again later")
+    return jsonify(SubmittedSchema().dump(result)), 201 if result.created else 200
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/docs")
+def docs():
+    return render_template("api/docs.html", spec=openapi_document())
+
+
+def localised(campaign: Campaign, lang: str) -> dict:
+    """The published definition with every text in one language: what a client needs to render it."""
+    definition = campaign.questionnaire_version.definition
+    pilot = text_in(campaign.pilot_label, lang) if campaign.pilot_label else ""
+
+    def say(text):
+        return text_in(text, lang).replace("{pilot}", pilot) if text else None
+
+    def item_view(item):
+        view = {key: item[key] for key in ("key", "type", "required", "show_if", "min", "max", "integer", "max_length")
+                if key in item}
+        view["text"] = say(item["text"])
+        view["missing"] = [{"key": key, "code": definition["missing"][key]["code"],
+                            "label": say(definition["missing"][key]["label"])} for key in item.get("missing", [])]
+        for key in ("help", "unit"):
+            if key in item:
+                view[key] = say(item[key])
+        if "options" in item:
+            view["options"] = [dict(option, label=say(option["label"])) for option in item["options"]]
+        if "rows" in item:
+            view["rows"] = [{"key": row["key"], "text": say(row["text"])} for row in item["rows"]]
+        if "anchors" in item:
+            view["anchors"] = {end: say(text) for end, text in item["anchors"].items()}
+        return view
+
+    shown = [page for page in definition["pages"] if campaign.pilot_label or not page.get("pilot_only")]
+    pages = []
+    for page in shown:
+        items = [item_view(item) for item in page["items"] if campaign.pilot_label or not item.get("pilot_only")]
+        if items:
+            view = {"key": page["key"], "title": say(page["title"]), "items": items}
+            for key in ("intro",):
+                if key in page:
+                    view[key] = say(page[key])
+            if "show_if" in page:
+                view["show_if"] = page["show_if"]
+            pages.append(view)
+    return {
+        "campaign": campaign.slug,
+        "questionnaire": definition["key"],
+        "version": campaign.questionnaire_version.number,
+        "language": lang,
+        "languages": campaign.languages,
+        "access_mode": campaign.access_mode,
+        "title": say(definition["title"]),
+        "introduction": say(definition["introduction"]),
+        "duration_minutes": definition["duration_minutes"],
+        "pages": pages,
+        "districts": [{"code": d.code, "name": d.name} for d in campaign.city.districts]
+        if any(item_type(i).name == "district" for p in definition["pages"] for i in p["items"]) else [],
+    }
