@@ -236,3 +236,43 @@ def demo(seed):
     summary = load_demo(seed=seed, progress=click.echo)
     click.echo(f"demo data ready: {summary.cities} cities, {summary.campaigns} campaigns, "
                f"{summary.new_responses} new responses ({summary.total_responses} in all)")
+
+
+@imppulse_cli.command("poster")
+@click.argument("slug")
+@click.option("--lang", required=True, type=click.Choice(SUPPORTED_LANGUAGES))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True), help="SVG file.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Where the survey is served.")
+@committing
+def poster(slug, lang, out_path, base_url):
+    """Write a printable A4 poster (SVG) with the QR code of an open campaign's link."""
+    from .campaigns.posters import poster_svg
+
+    campaign = campaigns.find_campaign(slug)
+    if campaign.access_mode != "open":
+        raise CampaignError(f"{slug} is by invitation; posters are for open campaigns")
+    if lang not in campaign.languages:
+        raise CampaignError(f"{slug} is offered in {', '.join(campaign.languages)}")
+    try:
+        with open(out_path, "w", encoding="utf-8") as out:
+            out.write(poster_svg(campaign, lang, base_url))
+    except OSError as error:
+        raise CampaignError(f"cannot write {out_path}: {error.strerror}")
+    click.echo(f"{slug}: poster in {lang} written to {out_path}")
+
+
+drafts_cli = AppGroup("drafts", help="Saved, unfinished questionnaires.")
+imppulse_cli.add_command(drafts_cli)
+
+
+@drafts_cli.command("purge")
+@committing
+def drafts_purge():
+    """Delete drafts past their expiry date."""
+    from flask import current_app
+
+    from .responses.drafts import purge_expired_drafts
+
+    count = purge_expired_drafts()
+    current_app.logger.info("purged %d expired drafts", count)
+    click.echo(f"{count} expired drafts deleted")
