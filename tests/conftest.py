@@ -17,8 +17,8 @@ from .factories import Factories
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
-def make_app(database_url: str, instance_path: Path, **overrides):
-    environ = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET_KEY, "IMPPULSE_ENV": "testing"}
+def make_app(database_url: str, instance_path: Path, environ: dict | None = None, **overrides):
+    environ = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET_KEY, "IMPPULSE_ENV": "testing", **(environ or {})}
     config = TestingConfig(environ, instance_path=instance_path)
     for name, value in overrides.items():
         setattr(config, name, value)

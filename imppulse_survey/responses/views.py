@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -72,7 +72,7 @@ class Questionnaire:
 
 def unavailable(reason: str, lang: str | None = None):
     status, title, text = UNAVAILABLE[reason]
-    return render_template("responses/unavailable.html", title=title, text=text), status
+    return make_response(render_template("responses/unavailable.html", title=title, text=text), status)
 
 
 def open_questionnaire(slug: str, lang: str) -> Questionnaire:

@@ -1,0 +1,51 @@
+"""A respondent driving the questionnaire pages through the Flask test client."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+CHECKED = re.compile(r'<input type="(?:radio|checkbox)" id="[^"]+" name="([^"]+)" value="([^"]*)" checked>')
+
+
+class Respondent:
+    def __init__(self, client, slug: str, lang: str = "fr"):
+        self.client = client
+        self.slug = slug
+        self.lang = lang
+        self.page = None  # the last page's HTML
+
+    @property
+    def url(self) -> str:
+        return f"/{self.lang}/s/{self.slug}/"
+
+    def start(self):
+        response = self.client.get(self.url)
+        assert response.status_code == 200, response.status_code
+        fields = self.hidden(response.get_data(as_text=True))
+        return self.post(fields | {"_action": "start"})
+
+    def hidden(self, html: str) -> dict:
+        """What the browser would send back untouched: hidden fields and the choices shown as checked."""
+        fields: dict = {}
+        for name, value in HIDDEN.findall(html) + CHECKED.findall(html):
+            fields.setdefault(name, []).append(unescape(value))
+        return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
+
+    def post(self, data: dict, lang: str | None = None):
+        response = self.client.post(f"/{lang or self.lang}/s/{self.slug}/", data=data)
+        self.page = response.get_data(as_text=True)
+        return response
+
+    def answer(self, action: str = "next", **answers):
+        """Submit the current page with these answers (and everything the form carries)."""
+        fields = self.hidden(self.page)
+        return self.post(fields | answers | {"_action": action})
+
+    def heading(self) -> str:
+        return unescape(re.search(r"<h1>(.*?)</h1>", self.page, re.S).group(1)).strip()
+
+    def progress(self) -> str:
+        return re.search(r'id="progress-label">(.*?)<', self.page).group(1)
