@@ -45,9 +45,15 @@ def text_in(text: dict | None, language: str, fallback: str = "en") -> str:
     return text.get(language) or text.get(fallback) or next(iter(text.values()))
 
 
+def forget_request_caches() -> None:
+    """Flask-Babel and Flask-WTF cache the locale and the CSRF token on ``g``, which lives as long as the app
+    context; when one context spans several requests (a test, a command), each request must start afresh."""
+    refresh()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=language_from_request)
-    # Flask-Babel caches the locale on the app context, which may outlive one request (tests, CLI).
-    app.before_request(refresh)
+    app.before_request(forget_request_caches)
     app.jinja_env.globals.update(language_name=language_name, text_in=text_in, current_language=current_language)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

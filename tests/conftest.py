@@ -10,7 +10,7 @@ from sqlalchemy import delete
 
 from imppulse_survey import create_app
 from imppulse_survey.config import TestingConfig
-from imppulse_survey.extensions import db
+from imppulse_survey.extensions import db, limiter
 
 from .factories import Factories
 
@@ -48,6 +48,7 @@ def app(database_url, tmp_path_factory):
 
 
 def empty_all_tables():
+    limiter.reset()  # rate-limit counters are per client, and every test is the same client
     db.session.rollback()
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(delete(table))

@@ -7,6 +7,9 @@ from html import unescape
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+TEXTAREA = re.compile(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', re.S)
+SELECT = re.compile(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', re.S)
+SELECTED = re.compile(r'<option value="([^"]*)" selected>')
 CHECKED = re.compile(r'<input type="(?:radio|checkbox)" id="[^"]+" name="([^"]+)" value="([^"]*)" checked>')
 
 
@@ -30,7 +33,10 @@ class Respondent:
     def hidden(self, html: str) -> dict:
         """What the browser would send back untouched: hidden fields and the choices shown as checked."""
         fields: dict = {}
-        for name, value in HIDDEN.findall(html) + CHECKED.findall(html):
+        found = HIDDEN.findall(html) + CHECKED.findall(html) + TEXTAREA.findall(html)
+        for select_name, options in SELECT.findall(html):
+            found += [(select_name, value) for value in SELECTED.findall(options)]
+        for name, value in found:
             fields.setdefault(name, []).append(unescape(value))
         return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
 

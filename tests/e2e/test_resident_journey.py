@@ -1,0 +1,132 @@
+"""A resident answers the standard questionnaire on a phone with JavaScript off, through the real pages.
+
+Interface strings are compared with what the catalogs say in the page's language (they are being translated),
+questionnaire texts with the questionnaire's own translations.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from imppulse_survey.campaigns.models import District
+from imppulse_survey.extensions import db
+from imppulse_survey.responses.models import Draft, Response
+
+from .conftest import Respondent
+
+#: what the resident taps, page by page (a code, or a missing-value key); items left out stay unanswered
+ANSWERS = {
+    "police_in_your_area": {"trust_police": 7, "police_good_job": 4, "police_confidence": 4,
+                            "police_relied_upon": "dont_know"},
+    "how_police_treat_people": {"pj_respect": 3, "pj_fair_decisions": 2, "pj_explain": "dont_know",
+                                "police_fair_to_all": 2, "police_listen": 3},
+    "effectiveness": {"eff_prevent_violence": 6, "eff_response_speed": "dont_know"},
+    "values_and_authority": {"ma_right_wrong": 4, "ma_shared_values": 4, "ma_support_actions": 5,
+                             "duty_back_decisions": 8, "duty_do_as_told": 0},
+    "working_with_the_police": {"coop_report_crime": 4, "coop_give_information": 3},
+    "your_neighbourhood": {"safe_after_dark": 3, "informed_police_activity": 2, "relations_good": 4},
+    "your_last_contact": {"contact_satisfied": 4},
+    "about_you": {"age_band": 3, "gender": "prefer_not_to_say", "years_in_area": 4},
+}
+BEFORE_CONTACT = ["police_in_your_area", "how_police_treat_people", "effectiveness", "values_and_authority",
+                  "working_with_the_police", "your_neighbourhood"]
+COMMENTS = {
+    "fr": "Plus de patrouilles à pied, s'il vous plaît : on ne les voit qu'en voiture.",
+    "nl": "Meer agenten te voet, graag; nu zie je ze alleen in de auto.",
+    "pt": "Mais patrulhas a pé, por favor: só os vemos de carro.",
+}
+YES, NO = 1, 2
+DISTRICT = 2
+
+
+def stored_responses(campaign) -> list[Response]:
+    db.session.commit()  # end the test's own read transaction, so that it sees what the server stored since
+    return list(db.session.scalars(select(Response).filter_by(campaign_id=campaign.id)))
+
+
+def as_stored(answers: dict) -> dict:
+    return {key: (None, value) if isinstance(value, str) else (float(value), None) for key, value in answers.items()}
+
+
+@pytest.fixture
+def respondent(open_phone, standard_campaign, translate):
+    def respondent(lang: str, **options) -> Respondent:
+        return Respondent(open_phone(javascript=False, **options), standard_campaign, lang, translate)
+
+    return respondent
+
+
+@pytest.mark.parametrize(("lang", "contact"), [
+    pytest.param("fr", YES, id="fr-with-contact"),
+    pytest.param("nl", NO, id="nl-without-contact"),
+    pytest.param("pt", YES, id="pt-with-contact"),
+])
+def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, contact):
+    you = respondent(lang)
+    page = you.page
+    you.open_introduction()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    you.press("Start the survey")
+
+    # The last-contact page is not counted until the contact question says yes.
+    for number, key in enumerate(BEFORE_CONTACT, start=1):
+        you.expect_page(number, 8, key)
+        you.answer(ANSWERS[key])
+        you.press("Next")
+    you.expect_page(7, 8, "contact_with_the_police")
+    you.answer({"police_contact": contact})
+    you.press("Next")
+    if contact == YES:
+        you.expect_page(8, 9, "your_last_contact")
+        you.answer(ANSWERS["your_last_contact"])
+        you.press("Next")
+        you.expect_page(9, 9, "about_you")
+    else:
+        you.expect_page(8, 8, "about_you")
+
+    # The last page without the district, which is required: the error summary comes first, in the page's language.
+    you.answer(ANSWERS["about_you"])
+    you.answer({"comment": COMMENTS[lang]})
+    you.press("Send my answers")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(page).to_have_title(f"{you._('Error:')} {you.page_title('about_you')} · {you.say(you.definition['title'])}")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary.locator("h2")).to_have_text(you._("Please check your answers"))
+    required = you._("This question needs an answer.")
+    assert required != "This question needs an answer.", f"the {lang} catalog does not translate the message"
+    expect(summary.locator("a")).to_have_count(1)
+    expect(summary.locator('a[href="#district"]')).to_have_text(required)
+    assert summary.bounding_box()["y"] < page.locator("h1").bounding_box()["y"] < 844  # at the top, on screen
+    expect(page.locator("#district-error")).to_contain_text(required)
+    expect(page.locator("#district")).to_have_attribute("aria-describedby", "district-help district-error")
+    for key, value in ANSWERS["about_you"].items():
+        expect(page.locator(f"#{key}-{value}")).to_be_checked()
+    expect(page.locator("#comment")).to_have_value(COMMENTS[lang])
+    assert stored_responses(you.campaign) == []
+
+    summary.locator("a").tap()
+    expect(page).to_have_url(f"{you.phone.base_url}{you.address}#district")
+    expect(page.locator("#district")).to_be_in_viewport()
+    you.answer({"district": DISTRICT})
+    you.press("Send my answers")
+
+    expect(page).to_have_url(f"{you.phone.base_url}{you.address}thanks")
+    expect(page.locator("h1")).to_have_text(you._("Thank you"))
+
+    (response,) = stored_responses(you.campaign)
+    assert (response.language, response.channel) == (lang, "web")
+    district = db.session.get(District, response.district_id)
+    assert district.code == DISTRICT
+    expected = {key: value for page_key, answers in ANSWERS.items() for key, value in answers.items()
+                if page_key != "your_last_contact" or contact == YES}
+    expected.update(police_contact=contact)
+    stored = {answer.item_key: (answer.value, answer.missing) for answer in response.answers}
+    assert stored.pop("district") == (float(DISTRICT), None)
+    assert stored == as_stored(expected)
+    assert [(text.item_key, text.text) for text in response.text_answers] == [("comment", COMMENTS[lang])]
+
+    assert you.phone.foreign_requests() == []
+    assert you.phone.server_errors == []
