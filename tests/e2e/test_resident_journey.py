@@ -92,7 +92,8 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
     you.press("Send my answers")
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
-    expect(page).to_have_title(f"{you._('Error:')} {you.page_title('about_you')} · {you.say(you.definition['title'])}")
+    expect(page).to_have_title(f"{you._('Error:')} {you.page_title('about_you')} · {you.say(you.definition['title'])}"
+                               " · IMPPULSE Survey")
     expect(summary).to_have_attribute("role", "alert")
     expect(summary.locator("h2")).to_have_text(you._("Please check your answers"))
     required = you._("This question needs an answer.")
