@@ -61,7 +61,12 @@ def _engine_options(url: str, lock_timeout_ms: int) -> dict:
     """How long a statement waits for a lock before the app answers 503 rather than hanging."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": lock_timeout_ms / 1000}}
-    return {"pool_pre_ping": True, "connect_args": {"options": f"-c lock_timeout={lock_timeout_ms}"}}
+    # connect_args replaces the URL's own "options", so keep those (a search_path, say) and add ours
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url).query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    return {"pool_pre_ping": True, "connect_args": {"options": f"{given} -c lock_timeout={lock_timeout_ms}".strip()}}
 
 
 def _check_rate_limit(name: str, value: str) -> None:
@@ -95,6 +100,8 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     INVITATION_SESSION_MINUTES = 180
+    # A respondent may leave a page open for a long time; the token is tied to their session anyway.
+    WTF_CSRF_TIME_LIMIT = 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True

@@ -65,3 +65,8 @@ def test_the_app_refuses_to_start_with_a_bad_variable(tmp_path):
     )
     assert result.returncode != 0
     assert "ConfigError: SECRET_KEY must be set in production" in result.stderr
+
+
+def test_postgresql_options_in_the_url_are_kept_beside_the_lock_timeout(tmp_path):
+    config = load_config({"DATABASE_URL": "postgresql://u@h/db?options=-csearch_path%3Dfoo"}, instance_path=tmp_path)
+    assert config.SQLALCHEMY_ENGINE_OPTIONS["connect_args"]["options"] == "-csearch_path=foo -c lock_timeout=5000"

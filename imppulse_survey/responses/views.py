@@ -12,11 +12,14 @@ import uuid
 from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
 
 from ..campaigns.models import Campaign, Invitation
 from ..campaigns.services import hash_token
 from ..core.models import utcnow
+from ..errors import render_error
 from ..extensions import db, limiter
 from ..i18n import supported_languages, text_in
 from ..questionnaires.definition import Definition
@@ -116,17 +119,42 @@ def introduction(lang: str, slug: str):
     return render_template("responses/introduction.html", q=questionnaire, submission_id=str(uuid.uuid4()))
 
 
+def form_state(slug: str, lang: str) -> tuple[Questionnaire, dict]:
+    questionnaire = open_questionnaire(slug, lang)
+    form = request.form
+    return questionnaire, dict(
+        q=questionnaire,
+        raw=answers_from_form(questionnaire.definition, form),
+        submission_id=form.get("submission_id") or str(uuid.uuid4()),
+        resume_key=form.get("_resume") or None,
+    )
+
+
+@bp.errorhandler(CSRFError)
+def session_expired(error: CSRFError):
+    """The session cookie was lost or is too old: show the page again with a fresh token, answers in place."""
+    lang, slug = (request.view_args or {}).get("lang"), (request.view_args or {}).get("slug")
+    if request.endpoint != "respond.answer" or not slug:
+        return render_error(400)
+    try:
+        questionnaire, state = form_state(slug, lang)
+    except HTTPException as unavailable_campaign:
+        return unavailable_campaign.response or render_error(unavailable_campaign.code)
+    pages = questionnaire.pages(state["raw"])
+    keys = [page["key"] for page in pages]
+    current = keys.index(request.form["_page"]) if request.form.get("_page") in keys else 0
+    html, _ = render_page(pages, current, session_expired=True, **state)
+    return html, 400
+
+
 @bp.post("/<lang>/s/<slug>/")
 @limiter.limit(submission_limit)
 def answer(lang: str, slug: str):
-    questionnaire = open_questionnaire(slug, lang)
+    questionnaire, state = form_state(slug, lang)
     definition = questionnaire.definition
     form = request.form
-    raw = answers_from_form(definition, form)
-    submission_id = form.get("submission_id") or str(uuid.uuid4())
-    resume_key = form.get("_resume") or None
+    raw = state["raw"]
     action = form.get("_action", "next")
-    state = dict(q=questionnaire, raw=raw, submission_id=submission_id, resume_key=resume_key)
 
     if form.get(HONEYPOT_FIELD):
         return redirect(url_for("respond.thanks", lang=lang, slug=slug))
@@ -249,7 +277,7 @@ def answer_keys(pages: list) -> set[str]:
 
 
 def render_page(pages: list, index: int, *, q: Questionnaire, raw: dict, submission_id: str, resume_key=None,
-                problems=None, unavailable_database=False):
+                problems=None, unavailable_database=False, session_expired=False):
     page = pages[index]
     items = [item for item in page["items"] if q.definition.is_shown(item, q.definition.clean(raw, q.has_pilot)[0], q.has_pilot)]
     return render_template(
@@ -267,4 +295,5 @@ def render_page(pages: list, index: int, *, q: Questionnaire, raw: dict, submiss
         resume_key=resume_key,
         districts=q.campaign.city.districts,
         unavailable_database=unavailable_database,
+        session_expired=session_expired,
     ), 200

@@ -14,7 +14,7 @@ from imppulse_survey.campaigns.models import District
 from imppulse_survey.extensions import db
 from imppulse_survey.responses.models import Draft, Response
 
-from .conftest import Respondent
+from . import Respondent
 
 #: what the resident taps, page by page (a code, or a missing-value key); items left out stay unanswered
 ANSWERS = {
@@ -82,9 +82,10 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
         you.expect_page(8, 9, "your_last_contact")
         you.answer(ANSWERS["your_last_contact"])
         you.press("Next")
-        you.expect_page(9, 9, "about_you")
+        last_page = (9, 9)
     else:
-        you.expect_page(8, 8, "about_you")
+        last_page = (8, 8)
+    you.expect_page(*last_page, "about_you")
 
     # The last page without the district, which is required: the error summary comes first, in the page's language.
     you.answer(ANSWERS["about_you"])
@@ -92,12 +93,14 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
     you.press("Send my answers")
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
+    you.expect_page(*last_page, "about_you")
     expect(page).to_have_title(f"{you._('Error:')} {you.page_title('about_you')} · {you.say(you.definition['title'])}"
                                " · IMPPULSE Survey")
     expect(summary).to_have_attribute("role", "alert")
-    expect(summary.locator("h2")).to_have_text(you._("Please check your answers"))
-    required = you._("This question needs an answer.")
-    assert required != "This question needs an answer.", f"the {lang} catalog does not translate the message"
+    heading, required = you._("Please check your answers"), you._("This question needs an answer.")
+    assert heading != "Please check your answers" and required != "This question needs an answer.", \
+        f"the {lang} catalog leaves the error summary in English"
+    expect(summary.locator("h2")).to_have_text(heading)
     expect(summary.locator("a")).to_have_count(1)
     expect(summary.locator('a[href="#district"]')).to_have_text(required)
     assert summary.bounding_box()["y"] < page.locator("h1").bounding_box()["y"] < 844  # at the top, on screen
@@ -106,6 +109,8 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
     for key, value in ANSWERS["about_you"].items():
         expect(page.locator(f"#{key}-{value}")).to_be_checked()
     expect(page.locator("#comment")).to_have_value(COMMENTS[lang])
+    for key, value in ANSWERS["police_in_your_area"].items():  # earlier pages' answers travel along, hidden
+        expect(page.locator(f'input[type="hidden"][name="{key}"]')).to_have_value(str(value))
     assert stored_responses(you.campaign) == []
 
     summary.locator("a").tap()
@@ -131,3 +136,107 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
 
     assert you.phone.foreign_requests() == []
     assert you.phone.server_errors == []
+
+
+def test_changing_the_contact_answer_takes_the_other_path(respondent):
+    you = respondent("pt")
+    page = you.page
+    you.open_introduction()
+    you.press("Start the survey")
+    for number, key in enumerate(BEFORE_CONTACT, start=1):  # every question there may be skipped
+        you.expect_page(number, 8, key)
+        you.press("Next")
+    you.expect_page(7, 8, "contact_with_the_police")
+    you.answer({"police_contact": YES})
+    you.press("Next")
+    you.expect_page(8, 9, "your_last_contact")
+    you.answer({"contact_satisfied": 1})
+
+    you.press("Back")
+    you.expect_page(7, 9, "contact_with_the_police")
+    expect(page.locator(f"#police_contact-{YES}")).to_be_checked()
+    you.answer({"police_contact": NO})
+    you.press("Next")
+    you.expect_page(8, 8, "about_you")
+    you.answer({"age_band": 1, "gender": 1, "district": 3})
+    you.press("Send my answers")
+    expect(page.locator("h1")).to_have_text(you._("Thank you"))
+
+    # The answer given on the page that no longer applies was still in the form, but is not stored.
+    (response,) = stored_responses(you.campaign)
+    stored = {answer.item_key: (answer.value, answer.missing) for answer in response.answers}
+    assert stored == as_stored({"police_contact": NO, "age_band": 1, "gender": 1, "district": 3})
+
+    # The phone's Back button brings the last page back, answers in place; sending it again stores nothing more.
+    page.go_back()
+    you.expect_page(8, 8, "about_you")
+    expect(page.locator("#district")).to_have_value("3")
+    you.press("Send my answers")
+    expect(page.locator("h1")).to_have_text(you._("Thank you"))
+    assert [one.id for one in stored_responses(you.campaign)] == [response.id]
+    assert you.phone.foreign_requests() == [] and you.phone.server_errors == []
+
+
+def test_saving_for_later_and_coming_back(respondent):
+    you = respondent("nl")
+    page = you.page
+    you.open_introduction()
+    you.press("Start the survey")
+    you.expect_page(1, 8, "police_in_your_area")
+    you.answer(ANSWERS["police_in_your_area"])
+    you.press("Next")
+    you.expect_page(2, 8, "how_police_treat_people")
+    you.answer({"pj_respect": 4})
+    you.press("Continue later")
+
+    expect(page.locator("h1")).to_have_text(you._("Your answers are saved"))
+    link = page.locator("#resume-link").input_value()
+    assert link.startswith(f"{you.phone.base_url}{you.address}resume/")
+    db.session.commit()
+    assert db.session.scalar(select(Draft.page_key)) == "how_police_treat_people"
+    assert stored_responses(you.campaign) == []
+
+    page.get_by_role("link", name=you._("Continue now"), exact=True).tap()
+    expect(page).to_have_url(link)
+    you.expect_page(2, 8, "how_police_treat_people")
+    expect(page.locator("#pj_respect-4")).to_be_checked()
+    you.press("Back")
+    you.expect_page(1, 8, "police_in_your_area")
+    for key, value in ANSWERS["police_in_your_area"].items():
+        expect(page.locator(f"#{key}-{value}")).to_be_checked()
+    for number, key in enumerate([*BEFORE_CONTACT, "contact_with_the_police"], start=1):
+        you.expect_page(number, 8, key)
+        you.press("Next")
+    you.expect_page(8, 8, "about_you")
+    you.answer({"age_band": 6, "gender": 3, "district": 1})
+    you.press("Send my answers")
+    expect(page.locator("h1")).to_have_text(you._("Thank you"))
+
+    (response,) = stored_responses(you.campaign)
+    assert response.language == "nl"
+    assert {answer.item_key for answer in response.answers} == {*ANSWERS["police_in_your_area"], "pj_respect",
+                                                                 "age_band", "gender", "district"}
+    assert db.session.scalar(select(Draft.id)) is None  # sending discards the saved answers
+    assert you.phone.foreign_requests() == [] and you.phone.server_errors == []
+
+
+def test_the_phone_language_chooses_the_survey_language_and_switching_keeps_the_answers(
+        open_phone, standard_campaign, translate):
+    phone = open_phone(javascript=False, locale="pt-PT")
+    page = phone.page
+    page.goto(f"/s/{standard_campaign.slug}/")
+    you = Respondent(phone, standard_campaign, "pt", translate)
+    expect(page).to_have_url(f"{phone.base_url}{you.address}")
+    expect(page.locator("h1")).to_have_text(you.say(you.definition["title"]))
+    you.press("Start the survey")
+    you.expect_page(1, 8, "police_in_your_area")
+    you.answer({"trust_police": 3})
+
+    # The other languages are submit buttons, so that the answers on the page go along.
+    page.get_by_role("button", name="Français", exact=True).tap()
+    you = Respondent(phone, standard_campaign, "fr", translate)
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    you.expect_page(1, 8, "police_in_your_area")
+    expect(page.locator("#trust_police-3")).to_be_checked()
+    assert page.url == f"{phone.base_url}{you.address}"
+    assert phone.foreign_requests() == [] and phone.server_errors == []

@@ -168,10 +168,21 @@ def test_the_honeypot_thanks_and_stores_nothing(respondent):
     assert count(Response) == 0
 
 
-def test_a_post_without_csrf_token_is_refused(client, campaign):
-    response = client.post(f"/fr/s/{campaign.slug}/", data={"_action": "start"})
+def test_a_post_without_csrf_token_is_refused_but_keeps_the_answers(respondent):
+    complete_first_page(respondent, contact="2")
+    fields = respondent.hidden(respondent.page)
+    fields.pop("csrf_token")
+    response = respondent.post(fields | {"district": "2", "_action": "next"})
     assert response.status_code == 400
-    assert '<html lang="fr"' in response.get_data(as_text=True)
+    assert respondent.heading() == "About you (fr)" and 'role="alert"' in respondent.page
+    assert 'value="2" selected' in respondent.page and '<input type="hidden" name="trust" value="7">' in respondent.page
+    assert count(Response) == 0
+    assert respondent.answer().status_code == 302  # the fresh token in the page goes through
+    assert count(Response) == 1
+
+
+def test_other_forms_without_csrf_token_get_400(client):
+    assert client.post("/fr/s/unknown/", data={}).status_code in (400, 404)
 
 
 def test_switching_language_keeps_the_answers(respondent):
