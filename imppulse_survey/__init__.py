@@ -44,6 +44,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from .api.views import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from .accounts.views import bp as accounts_bp
+    from .accounts.views import login_manager
+
+    login_manager.init_app(app)
+    app.register_blueprint(accounts_bp)
     app.jinja_env.globals["selected"] = selected
     register_error_handlers(app)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 import datetime as dt
 import functools
 
@@ -41,7 +42,7 @@ def committing(command):
             for problem in error.problems:
                 click.echo(problem, err=True)
             raise click.exceptions.Exit(1) from None
-        except (CampaignError, ValueError) as error:
+        except (CampaignError, ValueError) as error:  # AccountError is a ValueError too
             db.session.rollback()
             raise click.ClickException(str(error)) from None
 
@@ -276,3 +277,45 @@ def drafts_purge():
     count = purge_expired_drafts()
     current_app.logger.info("purged %d expired drafts", count)
     click.echo(f"{count} expired drafts deleted")
+
+
+users_cli = AppGroup("users", help="Staff accounts and their API tokens.")
+imppulse_cli.add_command(users_cli)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "viewer", "analyst"]))
+@click.option("--city", "city_slug", default=None, help="The user's city (every role but admin).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@committing
+def users_create(email, role, city_slug, password_stdin):
+    """Create a staff user (prompts for the password unless --password-stdin)."""
+    from .accounts.services import create_user
+
+    city = campaigns.find_city(city_slug) if city_slug else None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = create_user(email, password, role, city)
+    click.echo(f"created {user.email} ({role}{', ' + city.slug if city else ''})")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--label", default="cli", show_default=True)
+@committing
+def users_token(email, label):
+    """Make a personal API token; it is printed once, on the last line."""
+    from sqlalchemy import select
+
+    from .accounts.models import User
+    from .accounts.services import AccountError, issue_token, normalise_email
+
+    user = db.session.scalar(select(User).filter_by(email=normalise_email(email)))
+    if user is None:
+        raise AccountError(f"no user {email}")
+    token = issue_token(user, label)
+    click.echo("Keep this token secret; it is shown only now:")
+    click.echo(token)

@@ -120,7 +120,8 @@ class Config:
         self.RATELIMIT_ENABLED = _flag(environ, "RATELIMIT_ENABLED", True)
         self.SUBMISSION_RATE_LIMIT = environ.get("SUBMISSION_RATE_LIMIT") or "60 per minute"
         self.TOKEN_RATE_LIMIT = environ.get("TOKEN_RATE_LIMIT") or "10 per minute"
-        for name in ("SUBMISSION_RATE_LIMIT", "TOKEN_RATE_LIMIT"):
+        self.LOGIN_RATE_LIMIT = environ.get("LOGIN_RATE_LIMIT") or "5 per minute; 30 per hour"
+        for name in ("SUBMISSION_RATE_LIMIT", "TOKEN_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
             _check_rate_limit(name, getattr(self, name))
         self.SECRET_KEY = self._secret_key(environ, instance_path)
         self.DRAFT_RETENTION_DAYS = _int_variable(environ, "DRAFT_RETENTION_DAYS", 14, 1, 365)

@@ -11,6 +11,7 @@ from .extensions import db
 
 ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Check the address or the form and try again.")),
+    401: (_l("Login needed"), _l("Log in, or send a valid API token, to see this.")),
     403: (_l("Not allowed"), _l("You are not allowed to see this page.")),
     404: (_l("Page not found"), _l("There is nothing at this address. Check the link you followed.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),

@@ -46,10 +46,12 @@ def text_in(text: dict | None, language: str, fallback: str = "en") -> str:
 
 
 def forget_request_caches() -> None:
-    """Flask-Babel and Flask-WTF cache the locale and the CSRF token on ``g``, which lives as long as the app
-    context; when one context spans several requests (a test, a command), each request must start afresh."""
+    """Flask-Babel, Flask-WTF and Flask-Login cache the locale, the CSRF token and the user on ``g``, which lives
+    as long as the app context; when one context spans several requests (a test, a command), each request must
+    start afresh."""
     refresh()
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    g.pop("_login_user", None)
 
 
 def init_i18n(app: Flask) -> None:

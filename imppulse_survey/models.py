@@ -1,11 +1,14 @@
 """Every model in one import, for migrations and tests."""
 
+from .accounts.models import ApiToken, User
 from .campaigns.models import Campaign, City, District, Invitation, Wave
 from .questionnaires.models import Questionnaire, QuestionnaireVersion
 from .responses.models import Answer, Draft, Response, TextAnswer
 
 __all__ = [
     "Answer",
+    "ApiToken",
+    "User",
     "Campaign",
     "City",
     "District",

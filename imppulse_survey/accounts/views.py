@@ -1,0 +1,102 @@
+"""Staff login and logout, the staff start page, and who may see what."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from ..campaigns.models import Campaign
+from ..extensions import db, limiter
+from ..i18n import supported_languages
+from ..responses.models import Response
+from .forms import LoginForm
+from .services import authenticate, load_session_user, user_for_token
+
+bp = Blueprint("accounts", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    return load_session_user(session_id)
+
+
+@login_manager.request_loader
+def load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return user_for_token(header.removeprefix("Bearer ").strip())
+    return None
+
+
+def login_email_key() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254] or "-"
+
+
+def is_local(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative //elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+@bp.route("/<lang>/staff/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=login_email_key)
+def login(lang: str):
+    if lang not in supported_languages():
+        abort(404)
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            target = request.args.get("next")
+            session.clear()  # a fresh session: nothing from before the login survives it
+            login_user(user)
+            db.session.commit()
+            return redirect(target if is_local(target) else url_for("accounts.home", lang=lang))
+        failed = True
+        current_app.logger.info("failed login")
+    status = 200 if not failed else 401
+    return render_template("accounts/login.html", form=form, failed=failed), status
+
+
+@bp.post("/<lang>/staff/logout")
+def logout(lang: str):
+    logout_user()
+    session.clear()
+    return redirect(url_for("accounts.login", lang=lang if lang in supported_languages() else "en"))
+
+
+@bp.get("/<lang>/staff/")
+@login_required
+def home(lang: str):
+    if lang not in supported_languages():
+        abort(404)
+    query = select(Campaign).order_by(Campaign.slug)
+    if current_user.role != "admin":
+        query = query.where(Campaign.city_id == current_user.city_id)
+    campaigns = db.session.scalars(query).all()
+    counts = dict(db.session.execute(
+        select(Response.campaign_id, func.count()).where(Response.campaign_id.in_([c.id for c in campaigns]))
+        .group_by(Response.campaign_id)).all())
+    return render_template("accounts/home.html", campaigns=campaigns, counts=counts)
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        from ..errors import render_error
+
+        return render_error(401)
+    lang = (request.view_args or {}).get("lang", "en")
+    return redirect(url_for("accounts.login", lang=lang if lang in supported_languages() else "en", next=request.path))

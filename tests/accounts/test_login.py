@@ -1,0 +1,153 @@
+"""Staff accounts: creation, login without enumeration, throttling, safe redirects, tokens, city scope."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from imppulse_survey.accounts.models import ApiToken, User
+from imppulse_survey.accounts.services import authenticate, revoke_token
+from imppulse_survey.extensions import db, limiter
+
+PASSWORD = "correct horse battery"
+
+
+def create(runner, email, role, city=None, password=PASSWORD):
+    args = ["imppulse", "users", "create", email, "--role", role, "--password-stdin"]
+    if city:
+        args += ["--city", city]
+    return runner.invoke(args=args, input=password + "\n")
+
+
+@pytest.fixture
+def cities(make):
+    return make.city("nantes"), make.city("lisbon", language="pt")
+
+
+def csrf(client, path):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+                     client.get(path).get_data(as_text=True)).group(1)
+
+
+def login(client, email, password=PASSWORD, next_url=None):
+    path = "/en/staff/login" + (f"?next={next_url}" if next_url else "")
+    token = csrf(client, path)
+    return client.post(path, data={"csrf_token": token, "email": email, "password": password})
+
+
+def test_create_users_from_the_command_line(runner, cities):
+    assert create(runner, "Chloe@Nantes.fr", "manager", "nantes").output.strip() == "created chloe@nantes.fr (manager, nantes)"
+    assert create(runner, "efus@efus.eu", "admin").exit_code == 0
+    user = db.session.scalar(select(User).filter_by(email="chloe@nantes.fr"))
+    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize("args, message", [
+    (("a@b.eu", "admin", "nantes"), "Error: admins belong to no city; every other role needs --city"),
+    (("a@b.eu", "viewer", None), "Error: admins belong to no city; every other role needs --city"),
+    (("not-an-email", "viewer", "nantes"), "Error: 'not-an-email' is not an e-mail address"),
+    (("a@b.eu", "viewer", "nantes", "short"), "Error: the password must have at least 12 characters"),
+    (("a@b.eu", "viewer", "atlantis"), "Error: no city 'atlantis'"),
+])
+def test_create_refuses_bad_input(runner, cities, args, message):
+    result = create(runner, *args)
+    assert result.exit_code == 1 and result.output.strip() == message
+
+
+def test_login_opens_a_fresh_session_and_logout_ends_it(client, runner, cities):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    response = login(client, "chloe@nantes.fr")
+    assert response.status_code == 302 and response.headers["Location"] == "/en/staff/"
+    with client.session_transaction() as session:
+        assert "planted" not in session
+    page = client.get("/en/staff/").get_data(as_text=True)
+    assert "nantes" not in page or "chloe@nantes.fr" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/en/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/en/staff/").status_code == 302
+
+
+def test_unknown_user_and_wrong_password_look_the_same(client, runner, cities):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    unknown = login(client, "nobody@nantes.fr")
+    wrong = login(client, "chloe@nantes.fr", "wrong password!")
+    assert unknown.status_code == wrong.status_code == 401
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    assert strip(unknown) == strip(wrong).replace("chloe@nantes.fr", "nobody@nantes.fr")
+
+
+def test_an_unknown_user_costs_a_password_hash_too(cities, monkeypatch):
+    from imppulse_survey.accounts import services
+
+    verified = []
+
+    class CountingHasher:
+        def verify(self, hashed, password):
+            verified.append(hashed)
+            return services.PasswordHasher().verify(hashed, password)
+
+    monkeypatch.setattr(services, "hasher", CountingHasher())
+    assert authenticate("nobody@example.org", PASSWORD) is None
+    assert len(verified) == 1 and verified[0].startswith("$argon2id$")
+
+
+def test_repeated_failures_are_throttled(client, runner, cities):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    statuses = [login(client, "chloe@nantes.fr", "wrong password!").status_code for _ in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+    limiter.reset()
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("https://elsewhere.example/", "/en/staff/"),
+    ("//elsewhere.example/", "/en/staff/"),
+    ("/\\elsewhere.example", "/en/staff/"),
+    ("javascript:alert(1)", "/en/staff/"),
+    ("/fr/staff/", "/fr/staff/"),
+])
+def test_next_is_limited_to_local_paths(client, runner, cities, target, expected):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    assert login(client, "chloe@nantes.fr", next_url=target).headers["Location"] == expected
+
+
+def test_a_tampered_session_cookie_is_not_a_login(client, runner, cities):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    login(client, "chloe@nantes.fr")
+    cookie = client.get_cookie("session")
+    client.set_cookie("session", cookie.value[:-3] + ("abc" if not cookie.value.endswith("abc") else "xyz"))
+    assert client.get("/en/staff/").status_code == 302
+
+
+def test_api_tokens_are_shown_once_stored_hashed_and_revocable(client, runner, cities):
+    create(runner, "ana@lisboa.pt", "analyst", "lisbon")
+    output = runner.invoke(args=["imppulse", "users", "token", "ana@lisboa.pt"]).output.strip().splitlines()
+    token = output[-1]
+    assert token.startswith("imp_") and len(token) > 40
+    stored = db.session.scalar(select(ApiToken))
+    assert token not in stored.token_hash
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/en/staff/", headers=headers).status_code == 200
+    assert client.get("/en/staff/", headers={"Authorization": "Bearer imp_forged"}).status_code == 302
+    revoke_token(stored.user, stored.id)
+    db.session.commit()
+    assert client.get("/en/staff/", headers=headers).status_code == 302
+
+
+def test_staff_see_their_own_city_only(client, runner, make, cities):
+    nantes, lisbon = cities
+    version = make.version()
+    make.campaign("nantes-residents", city=nantes, version=version)
+    make.campaign("lisbon-residents", city=lisbon, version=version)
+    create(runner, "chloe@nantes.fr", "viewer", "nantes")
+    create(runner, "efus@efus.eu", "admin")
+    login(client, "chloe@nantes.fr")
+    page = client.get("/en/staff/").get_data(as_text=True)
+    assert "nantes-residents" in page and "lisbon-residents" not in page
+    client.post("/en/staff/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    login(client, "efus@efus.eu")
+    page = client.get("/en/staff/").get_data(as_text=True)
+    assert "nantes-residents" in page and "lisbon-residents" in page
