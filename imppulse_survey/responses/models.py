@@ -20,6 +20,7 @@ class Response(db.Model):
     __tablename__ = "responses"
     __table_args__ = (
         CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+        CheckConstraint("weight > 0", name="weight_positive"),
         Index("ix_responses_campaign_wave_district", "campaign_id", "wave_id", "district_id"),
     )
 
@@ -38,6 +39,8 @@ class Response(db.Model):
     submission_id: Mapped[str] = mapped_column(String(36), unique=True)
     #: the date only: a time of day could single a respondent out
     submitted_on: Mapped[dt.date] = mapped_column(Date)
+    #: survey weight from raking to population margins; 1 until the campaign is weighted
+    weight: Mapped[float] = mapped_column(default=1.0, server_default="1")
 
     answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
     text_answers: Mapped[list[TextAnswer]] = relationship(cascade="all, delete-orphan")
