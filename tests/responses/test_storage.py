@@ -187,7 +187,7 @@ def test_nothing_identifying_is_stored():
     columns = {column.name for column in Response.__table__.columns}
     assert columns == {
         "id", "campaign_id", "wave_id", "questionnaire_version_id", "language", "district_id", "channel",
-        "submission_id", "submitted_on",
+        "submission_id", "submitted_on", "weight",
     }
     assert str(Response.__table__.c.submitted_on.type) == "DATE"
     # no path from a response to an invitation: no foreign key either way
