@@ -59,3 +59,34 @@ def test_the_app_never_creates_tables_itself():
     package = Path(__file__).resolve().parent.parent / "imppulse_survey"
     offenders = [str(path) for path in package.rglob("*.py") if "create_all" in path.read_text()]
     assert offenders == []
+
+
+def test_upgrading_keeps_every_answer(empty_database_url, tmp_path):
+    """Altering a table on SQLite copies and drops it: no cascade may take the answers with it."""
+    app = make_app(empty_database_url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO cities (id, slug, name, country, default_language) VALUES (1, 'c', 'C', 'FR', 'fr');"))
+            connection.execute(text(
+                "INSERT INTO questionnaires (id, key, audience) VALUES (1, 'q', 'resident')"))
+            connection.execute(text(
+                "INSERT INTO questionnaire_versions (id, questionnaire_id, number, content_hash, definition, published_dt)"
+                " VALUES (1, 1, 1, 'h', '{}', '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO campaigns (id, slug, city_id, audience, questionnaire_version_id, access_mode, languages,"
+                " default_language, disclosure_threshold, pilot_label)"
+                " VALUES (1, 'c-r', 1, 'resident', 1, 'open', '[\"fr\"]', 'fr', 10, '{}')"))
+            connection.execute(text("INSERT INTO waves (id, campaign_id, label, position) VALUES (1, 1, 'w', 1)"))
+            connection.execute(text(
+                "INSERT INTO responses (id, campaign_id, wave_id, questionnaire_version_id, language, channel,"
+                " submission_id, submitted_on) VALUES (1, 1, 1, 1, 'fr', 'web', 's', '2026-01-02')"))
+            connection.execute(text("INSERT INTO answers (response_id, item_key, value) VALUES (1, 'trust', 7)"))
+            connection.execute(text("INSERT INTO text_answers (response_id, item_key, text) VALUES (1, 'c', 'ok')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM answers")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM text_answers")).scalar() == 1
+            assert connection.execute(text("SELECT weight FROM responses")).scalar() == 1.0
+        db.engine.dispose()

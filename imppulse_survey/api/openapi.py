@@ -7,7 +7,15 @@ from functools import cache
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from .schemas import ErrorSchema, LanguageQuerySchema, QuestionnaireSchema, SubmissionSchema, SubmittedSchema
+from .schemas import (
+    ErrorSchema,
+    IndicatorQuerySchema,
+    IndicatorsSchema,
+    LanguageQuerySchema,
+    QuestionnaireSchema,
+    SubmissionSchema,
+    SubmittedSchema,
+)
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64},
         "description": "The campaign, e.g. nantes-residents."}
@@ -28,7 +36,8 @@ def openapi_document() -> dict:
         servers=[{"url": "/"}],
     )
     for name, schema in (("Error", ErrorSchema), ("Questionnaire", QuestionnaireSchema),
-                         ("Submission", SubmissionSchema), ("Submitted", SubmittedSchema)):
+                         ("Submission", SubmissionSchema), ("Submitted", SubmittedSchema),
+                         ("Indicators", IndicatorsSchema)):
         spec.components.schema(name, schema=schema)
     spec.path(
         path="/api/v1/campaigns/{slug}/questionnaire",
@@ -60,6 +69,22 @@ def openapi_document() -> dict:
                 "422": error("Answers that need attention, each listed by answer key"),
                 "429": error("Too many submissions from this client"),
                 "503": error("Database unavailable; nothing stored"),
+            },
+        }},
+    )
+    spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
+    spec.path(
+        path="/api/v1/campaigns/{slug}/indicators",
+        operations={"get": {
+            "summary": "Indicators of a campaign with 95% intervals, after disclosure control",
+            "security": [{"token": []}],
+            "parameters": [SLUG, {"in": "query", "schema": IndicatorQuerySchema}],
+            "responses": {
+                "200": {"description": "One table per indicator",
+                        "content": {"application/json": {"schema": "Indicators"}}},
+                "400": error("Invalid parameters, each listed"),
+                "401": error("Not logged in and no valid token"),
+                "404": error("No such campaign, or one of another city"),
             },
         }},
     )

@@ -102,3 +102,38 @@ class ErrorSchema(Schema):
     message = fields.String(required=True)
     problems = fields.Dict(keys=fields.String(), values=fields.Raw(),
                            metadata={"description": "Each problem by field or answer key."})
+
+
+class IndicatorQuerySchema(StrictSchema):
+    by = fields.String(load_default="", metadata={"description": "Comma-separated breakdowns: district, wave, "
+                                                                  "or the key of any single-choice item (age_band, gender…)."})
+    wave = fields.String(metadata={"description": "Comma-separated wave labels (default: all)."})
+    weighted = fields.Boolean(load_default=False)
+    lang = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="en")
+
+
+class CellSchema(Schema):
+    dimensions = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
+    n = fields.Integer(allow_none=True, required=True)
+    estimate = fields.Float(allow_none=True, required=True)
+    ci_low = fields.Float(allow_none=True, required=True)
+    ci_high = fields.Float(allow_none=True, required=True)
+    suppressed = fields.Boolean(required=True)
+    interpret_with_care = fields.Boolean(required=True, metadata={"description": "Base under 30 respondents."})
+    uniform = fields.Boolean(required=True, metadata={"description": "Every respondent gave the same answer."})
+
+
+class IndicatorTableSchema(Schema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "mean (a 0-100 score) or proportion (%)."})
+    mirror_of = fields.String(allow_none=True)
+    cells = fields.List(fields.Nested(CellSchema), required=True)
+
+
+class IndicatorsSchema(Schema):
+    campaign = fields.String(required=True)
+    weighted = fields.Boolean(required=True)
+    by = fields.List(fields.String(), required=True)
+    waves = fields.List(fields.String(), required=True)
+    indicators = fields.List(fields.Nested(IndicatorTableSchema), required=True)

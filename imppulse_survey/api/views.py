@@ -14,7 +14,17 @@ from ..i18n import text_in
 from ..questionnaires.definition import item_type
 from ..responses.services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 from .openapi import openapi_document
-from .schemas import LanguageQuerySchema, QuestionnaireSchema, SubmissionSchema, SubmittedSchema
+from ..indicators.disclosure import DisclosureError
+from ..indicators.services import indicator_tables
+from ..questionnaires.definition import Definition
+from .schemas import (
+    IndicatorQuerySchema,
+    IndicatorsSchema,
+    LanguageQuerySchema,
+    QuestionnaireSchema,
+    SubmissionSchema,
+    SubmittedSchema,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # JSON only, no cookies needed: CSRF cannot reach it
@@ -85,6 +95,61 @@ def responses(slug: str):
         db.session.rollback()
         return problem(503, "the service is temporarily unavailable; send the same submission again later")
     return jsonify(SubmittedSchema().dump(result)), 201 if result.created else 200
+
+
+@bp.get("/campaigns/<slug>/indicators")
+def indicators(slug: str):
+    user = staff_user()
+    if user is None:
+        return problem(401, "log in or send Authorization: Bearer <token>")
+    campaign = find_campaign(slug)
+    if campaign is None or not user.may_see_city(campaign.city_id):
+        if campaign is not None:
+            current_app.logger.warning("denied: user %s asked for campaign %s of another city", user.id, campaign.id)
+        return problem(404, "no such campaign")
+    try:
+        query = IndicatorQuerySchema().load(request.args.to_dict())
+    except ValidationError as error:
+        return problem(400, "invalid query parameters", error.messages)
+    by, waves, problems = breakdowns(campaign, query)
+    if problems:
+        return problem(400, "invalid query parameters", problems)
+    try:
+        tables = indicator_tables(campaign, by, waves, query["weighted"], query["lang"])
+    except DisclosureError as refused:
+        return problem(400, "invalid query parameters", {"by": [str(refused)]})
+    body = {"campaign": campaign.slug, "weighted": query["weighted"], "by": by,
+            "waves": [wave.label for wave in (waves or campaign.waves)], "indicators": tables}
+    return jsonify(IndicatorsSchema().dump(body))
+
+
+def staff_user():
+    from flask_login import current_user
+
+    return current_user if current_user.is_authenticated else None
+
+
+def breakdowns(campaign: Campaign, query: dict):
+    """The requested breakdowns and waves, or a problem for each one that is not allowed."""
+    problems: dict = {}
+    by = [name.strip() for name in query["by"].split(",") if name.strip()]
+    definition = Definition(campaign.questionnaire_version.definition)
+    choices = {key for key, item in definition.item_by_answer_key.items() if item["type"] in ("single_choice", "likert")}
+    unknown = [name for name in by if name not in {"district", "wave"} | choices]
+    if unknown:
+        problems["by"] = [f"unknown breakdown: {name}" for name in unknown]
+    elif len(set(by)) != len(by) or len(by) > 3:
+        problems["by"] = ["at most three different breakdowns"]
+    waves = None
+    if query.get("wave"):
+        labels = [label.strip() for label in query["wave"].split(",") if label.strip()]
+        known = {wave.label: wave for wave in campaign.waves}
+        missing = [label for label in labels if label not in known]
+        if missing:
+            problems["wave"] = [f"unknown wave: {label}" for label in missing]
+        else:
+            waves = [known[label] for label in labels]
+    return by, waves, problems
 
 
 @bp.get("/openapi.json")

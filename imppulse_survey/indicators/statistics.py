@@ -47,7 +47,9 @@ def estimate(kind: str, cell: CellSums, confidence: float = CONFIDENCE) -> Estim
     variance = spread * n_eff / (n_eff - 1) if n_eff > 1 else float("nan")
     deviation = math.sqrt(variance) if n_eff > 1 else float("nan")
     error = deviation / math.sqrt(n_eff) if n_eff > 1 else float("nan")
-    if n_eff > 1:
+    if n_eff > 1 and error == 0:  # everyone gave the same answer
+        low = high = centre
+    elif n_eff > 1:
         low, high = stats.t.interval(confidence, df=n_eff - 1, loc=centre, scale=error)
     else:
         low = high = float("nan")

@@ -1,0 +1,67 @@
+"""Indicator tables for one campaign: aggregation → statistics → disclosure control, in that order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..campaigns.models import Campaign, Wave
+from ..i18n import text_in
+from ..questionnaires.definition import Definition
+from .aggregation import cell_sums
+from .definitions import Indicator, indicators_of
+from .disclosure import check_request, combine_waves, protect_fine_cells
+from .statistics import estimate
+
+CARE_BELOW = 30  # bases under 30 are flagged "interpret with care"
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    dimensions: dict
+    n: int | None
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed: bool
+    interpret_with_care: bool
+    uniform: bool
+
+
+def indicator_tables(campaign: Campaign, by: list[str], waves: list[Wave] | None, weighted: bool,
+                     lang: str, keys: list[str] | None = None) -> list[dict]:
+    check_request(campaign.audience, by)
+    indicators = [i for i in indicators_of(Definition(campaign.questionnaire_version.definition))
+                  if keys is None or i.key in keys]
+    fine_dimensions = by if "wave" in by else ["wave", *by]
+    wave_position = fine_dimensions.index("wave")
+    fine = cell_sums(campaign.id, indicators, fine_dimensions, waves=[w.id for w in waves] if waves else None,
+                     weighted=weighted)
+    protected = protect_fine_cells(fine, campaign.disclosure_threshold, wave_position)
+    if "wave" not in by:
+        protected = combine_waves(protected, wave_position)
+    labels = {wave.id: wave.label for wave in campaign.waves}
+    districts = {district.id: district.code for district in campaign.city.districts}
+    tables = []
+    for indicator in indicators:
+        cells = [published(indicator, cell, by, labels, districts)
+                 for cell in protected if cell.sums.indicator == indicator.key]
+        tables.append({"id": indicator.key, "label": text_in(indicator.label, lang), "kind": indicator.kind,
+                       "mirror_of": indicator.mirror_of,
+                       "cells": sorted(cells, key=lambda c: tuple(str(v) for v in c.dimensions.values()))})
+    return tables
+
+
+def published(indicator: Indicator, cell, by, wave_labels, district_codes) -> PublishedCell:
+    values = {}
+    for name, value in zip(by, cell.sums.dimensions, strict=True):
+        if name == "wave":
+            value = wave_labels.get(value, value)
+        elif name == "district":
+            value = district_codes.get(value)
+        values[name] = value
+    if cell.suppressed:
+        return PublishedCell(values, None, None, None, None, True, False, False)
+    result = estimate(indicator.kind, cell.sums)
+    uniform = indicator.kind == "proportion" and result.estimate in (0.0, 100.0)
+    return PublishedCell(values, result.n, round(result.estimate, 6), round(result.ci_low, 6),
+                         round(result.ci_high, 6), False, result.n < CARE_BELOW, uniform)
