@@ -8,6 +8,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from .schemas import (
+    ChangeQuerySchema,
+    ChangeSchema,
     ErrorSchema,
     IndicatorQuerySchema,
     IndicatorsSchema,
@@ -85,6 +87,23 @@ def openapi_document() -> dict:
                 "400": error("Invalid parameters, each listed"),
                 "401": error("Not logged in and no valid token"),
                 "404": error("No such campaign, or one of another city"),
+            },
+        }},
+    )
+    spec.components.schema("Change", schema=ChangeSchema)
+    spec.path(
+        path="/api/v1/campaigns/{slug}/indicators/{key}/change",
+        operations={"get": {
+            "summary": "An indicator's change between two waves, with its 95% interval and p-value",
+            "security": [{"token": []}],
+            "parameters": [SLUG, {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"in": "query", "schema": ChangeQuerySchema}],
+            "responses": {
+                "200": {"description": "Both estimates and the difference (suppressed: true when either is)",
+                        "content": {"application/json": {"schema": "Change"}}},
+                "400": error("Invalid parameters, each listed"),
+                "401": error("Not logged in and no valid token"),
+                "404": error("No such campaign or indicator, or a campaign of another city"),
             },
         }},
     )

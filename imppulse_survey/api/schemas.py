@@ -137,3 +137,29 @@ class IndicatorsSchema(Schema):
     by = fields.List(fields.String(), required=True)
     waves = fields.List(fields.String(), required=True)
     indicators = fields.List(fields.Nested(IndicatorTableSchema), required=True)
+
+
+class ChangeQuerySchema(StrictSchema):
+    from_ = fields.String(required=True, data_key="from", metadata={"description": "Label of the earlier wave."})
+    to = fields.String(required=True, metadata={"description": "Label of the later wave."})
+    weighted = fields.Boolean(load_default=False)
+
+
+class WaveEstimateSchema(Schema):
+    wave = fields.String(required=True)
+    n = fields.Integer(required=True)
+    estimate = fields.Float(required=True)
+    ci_low = fields.Float(required=True)
+    ci_high = fields.Float(required=True)
+
+
+class ChangeSchema(Schema):
+    indicator = fields.String(required=True)
+    kind = fields.String(required=True)
+    suppressed = fields.Boolean(required=True)
+    from_ = fields.Nested(WaveEstimateSchema, data_key="from")
+    to = fields.Nested(WaveEstimateSchema)
+    difference = fields.Float()
+    ci_low = fields.Float()
+    ci_high = fields.Float()
+    p_value = fields.Float()

@@ -15,9 +15,11 @@ from ..questionnaires.definition import item_type
 from ..responses.services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 from .openapi import openapi_document
 from ..indicators.disclosure import DisclosureError
-from ..indicators.services import indicator_tables
+from ..indicators.services import campaign_indicators, indicator_change, indicator_tables
 from ..questionnaires.definition import Definition
 from .schemas import (
+    ChangeQuerySchema,
+    ChangeSchema,
     IndicatorQuerySchema,
     IndicatorsSchema,
     LanguageQuerySchema,
@@ -102,10 +104,8 @@ def indicators(slug: str):
     user = staff_user()
     if user is None:
         return problem(401, "log in or send Authorization: Bearer <token>")
-    campaign = find_campaign(slug)
-    if campaign is None or not user.may_see_city(campaign.city_id):
-        if campaign is not None:
-            current_app.logger.warning("denied: user %s asked for campaign %s of another city", user.id, campaign.id)
+    campaign = visible_campaign(user, slug)
+    if campaign is None:
         return problem(404, "no such campaign")
     try:
         query = IndicatorQuerySchema().load(request.args.to_dict())
@@ -121,6 +121,37 @@ def indicators(slug: str):
     body = {"campaign": campaign.slug, "weighted": query["weighted"], "by": by,
             "waves": [wave.label for wave in (waves or campaign.waves)], "indicators": tables}
     return jsonify(IndicatorsSchema().dump(body))
+
+
+@bp.get("/campaigns/<slug>/indicators/<key>/change")
+def indicator_change_view(slug: str, key: str):
+    user = staff_user()
+    if user is None:
+        return problem(401, "log in or send Authorization: Bearer <token>")
+    campaign = visible_campaign(user, slug)
+    if campaign is None:
+        return problem(404, "no such campaign")
+    try:
+        query = ChangeQuerySchema().load(request.args.to_dict())
+    except ValidationError as error:
+        return problem(400, "invalid query parameters", error.messages)
+    known = {wave.label: wave for wave in campaign.waves}
+    problems = {name: [f"unknown wave: {query[name]}"] for name in ("from_", "to") if query[name] not in known}
+    indicator = next((i for i in campaign_indicators(campaign) if i.key == key), None)
+    if indicator is None:
+        return problem(404, "no such indicator")
+    if problems:
+        return problem(400, "invalid query parameters", {name.rstrip("_"): p for name, p in problems.items()})
+    result = indicator_change(campaign, indicator, known[query["from_"]], known[query["to"]], query["weighted"])
+    return jsonify(ChangeSchema().dump({"indicator": key, "kind": indicator.kind, **result}))
+
+
+def visible_campaign(user, slug: str):
+    campaign = find_campaign(slug)
+    if campaign is not None and not user.may_see_city(campaign.city_id):
+        current_app.logger.warning("denied: user %s asked for campaign %s of another city", user.id, campaign.id)
+        return None
+    return campaign
 
 
 def staff_user():

@@ -9,8 +9,8 @@ from ..i18n import text_in
 from ..questionnaires.definition import Definition
 from .aggregation import cell_sums
 from .definitions import Indicator, indicators_of
-from .disclosure import check_request, combine_waves, protect_fine_cells
-from .statistics import estimate
+from .disclosure import ProtectedCell, check_request, combine_waves, protect_fine_cells
+from .statistics import change, estimate
 
 CARE_BELOW = 30  # bases under 30 are flagged "interpret with care"
 
@@ -27,18 +27,27 @@ class PublishedCell:
     uniform: bool
 
 
-def indicator_tables(campaign: Campaign, by: list[str], waves: list[Wave] | None, weighted: bool,
-                     lang: str, keys: list[str] | None = None) -> list[dict]:
+def campaign_indicators(campaign: Campaign, keys: list[str] | None = None) -> list[Indicator]:
+    return [i for i in indicators_of(Definition(campaign.questionnaire_version.definition))
+            if keys is None or i.key in keys]
+
+
+def protected_cells(campaign: Campaign, indicators: list[Indicator], by: list[str], waves: list[Wave] | None,
+                    weighted: bool) -> list[ProtectedCell]:
+    """Cells of the requested shape, after every disclosure rule."""
     check_request(campaign.audience, by)
-    indicators = [i for i in indicators_of(Definition(campaign.questionnaire_version.definition))
-                  if keys is None or i.key in keys]
     fine_dimensions = by if "wave" in by else ["wave", *by]
     wave_position = fine_dimensions.index("wave")
     fine = cell_sums(campaign.id, indicators, fine_dimensions, waves=[w.id for w in waves] if waves else None,
                      weighted=weighted)
     protected = protect_fine_cells(fine, campaign.disclosure_threshold, wave_position)
-    if "wave" not in by:
-        protected = combine_waves(protected, wave_position)
+    return protected if "wave" in by else combine_waves(protected, wave_position)
+
+
+def indicator_tables(campaign: Campaign, by: list[str], waves: list[Wave] | None, weighted: bool,
+                     lang: str, keys: list[str] | None = None) -> list[dict]:
+    indicators = campaign_indicators(campaign, keys)
+    protected = protected_cells(campaign, indicators, by, waves, weighted)
     labels = {wave.id: wave.label for wave in campaign.waves}
     districts = {district.id: district.code for district in campaign.city.districts}
     tables = []
@@ -49,6 +58,25 @@ def indicator_tables(campaign: Campaign, by: list[str], waves: list[Wave] | None
                        "mirror_of": indicator.mirror_of,
                        "cells": sorted(cells, key=lambda c: tuple(str(v) for v in c.dimensions.values()))})
     return tables
+
+
+def indicator_change(campaign: Campaign, indicator: Indicator, before: Wave, after: Wave, weighted: bool) -> dict:
+    """One indicator in two waves, the difference (after − before), its interval and p-value."""
+    cells = {cell.sums.dimensions[0]: cell
+             for cell in protected_cells(campaign, [indicator], ["wave"], [before, after], weighted)}
+    if any(wave.id not in cells or cells[wave.id].suppressed for wave in (before, after)):
+        return {"suppressed": True}
+    first, second = (estimate(indicator.kind, cells[wave.id].sums) for wave in (before, after))
+    result = change(indicator.kind, first, second)
+    return {
+        "suppressed": False,
+        "from_": {"wave": before.label, "n": first.n, "estimate": first.estimate, "ci_low": first.ci_low,
+                 "ci_high": first.ci_high},
+        "to": {"wave": after.label, "n": second.n, "estimate": second.estimate, "ci_low": second.ci_low,
+               "ci_high": second.ci_high},
+        "difference": result.difference, "ci_low": result.ci_low, "ci_high": result.ci_high,
+        "p_value": result.p_value,
+    }
 
 
 def published(indicator: Indicator, cell, by, wave_labels, district_codes) -> PublishedCell:
@@ -65,3 +93,4 @@ def published(indicator: Indicator, cell, by, wave_labels, district_codes) -> Pu
     uniform = indicator.kind == "proportion" and result.estimate in (0.0, 100.0)
     return PublishedCell(values, result.n, round(result.estimate, 6), round(result.ci_low, 6),
                          round(result.ci_high, 6), False, result.n < CARE_BELOW, uniform)
+

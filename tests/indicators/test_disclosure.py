@@ -164,3 +164,25 @@ def test_access_by_role_and_city(client, make, campaign, caplog):
     assert sum("denied" in record.getMessage() for record in caplog.records) == 3
     assert client.get(url).status_code == 401
     assert client.get(url, headers={"Authorization": "Bearer imp_forged"}).status_code == 401
+
+
+def test_the_change_between_waves_through_the_api(client, auth, campaign):
+    import pandas as pd
+    from scipy import stats
+
+    response = client.get("/api/v1/campaigns/nantes-residents/indicators/trust/change?from=baseline&to=follow-up",
+                          headers=auth)
+    assert response.status_code == 200
+    body = response.get_json()
+    rows = db.session.execute(
+        __import__("sqlalchemy").text("SELECT r.wave_id, a.value * 10 FROM answers a JOIN responses r ON r.id = a.response_id"
+                                      " WHERE a.item_key = 'trust'")).all()
+    frame = pd.DataFrame(rows, columns=["wave", "score"])
+    first, second = (frame[frame.wave == wave.id]["score"] for wave in campaign.waves)
+    assert body["difference"] == pytest.approx(second.mean() - first.mean(), rel=1e-9)
+    assert body["p_value"] == pytest.approx(stats.ttest_ind(second, first, equal_var=False).pvalue, rel=1e-6)
+    assert body["from"]["n"] == len(first) and body["to"]["n"] == len(second)
+    assert client.get("/api/v1/campaigns/nantes-residents/indicators/trust/change?from=baseline&to=autumn",
+                      headers=auth).status_code == 400
+    assert client.get("/api/v1/campaigns/nantes-residents/indicators/nothing/change?from=baseline&to=follow-up",
+                      headers=auth).status_code == 404
