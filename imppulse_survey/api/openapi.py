@@ -14,6 +14,8 @@ from .schemas import (
     IndicatorQuerySchema,
     IndicatorsSchema,
     LanguageQuerySchema,
+    MirrorQuerySchema,
+    MirrorSchema,
     QuestionnaireSchema,
     SubmissionSchema,
     SubmittedSchema,
@@ -104,6 +106,22 @@ def openapi_document() -> dict:
                 "400": error("Invalid parameters, each listed"),
                 "401": error("Not logged in and no valid token"),
                 "404": error("No such campaign or indicator, or a campaign of another city"),
+            },
+        }},
+    )
+    spec.components.schema("Mirror", schema=MirrorSchema)
+    spec.path(
+        path="/api/v1/cities/{city}/mirror",
+        operations={"get": {
+            "summary": "Residents' and officers' views of the same constructs, and the gap between them",
+            "security": [{"token": []}],
+            "parameters": [{"name": "city", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"in": "query", "schema": MirrorQuerySchema}],
+            "responses": {
+                "200": {"description": "The mirror pairs", "content": {"application/json": {"schema": "Mirror"}}},
+                "400": error("Invalid parameters, each listed"),
+                "401": error("Not logged in and no valid token"),
+                "404": error("No such city, one of another city, or no pair of campaigns"),
             },
         }},
     )

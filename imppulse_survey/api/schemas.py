@@ -163,3 +163,34 @@ class ChangeSchema(Schema):
     ci_low = fields.Float()
     ci_high = fields.Float()
     p_value = fields.Float()
+
+
+class MirrorQuerySchema(StrictSchema):
+    wave = fields.String(metadata={"description": "Wave label present in both campaigns (default: all waves)."})
+    lang = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="en")
+
+
+class SideSchema(Schema):
+    n = fields.Integer(required=True)
+    estimate = fields.Float(required=True)
+    ci_low = fields.Float(required=True)
+    ci_high = fields.Float(required=True)
+
+
+class MirrorPairSchema(Schema):
+    resident_indicator = fields.String(required=True)
+    officer_indicator = fields.String(required=True)
+    label = fields.String(required=True)
+    suppressed = fields.Boolean(required=True)
+    residents = fields.Nested(SideSchema)
+    officers = fields.Nested(SideSchema)
+    gap = fields.Float(metadata={"description": "Officers' figure minus residents' (percentage points)."})
+    gap_ci_low = fields.Float()
+    gap_ci_high = fields.Float()
+    p_value = fields.Float()
+
+
+class MirrorSchema(Schema):
+    city = fields.String(required=True)
+    wave = fields.String(allow_none=True)
+    pairs = fields.List(fields.Nested(MirrorPairSchema), required=True)

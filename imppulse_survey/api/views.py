@@ -8,14 +8,14 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from ..campaigns.models import Campaign
+from ..campaigns.models import Campaign, City
 from ..extensions import csrf, db, limiter
 from ..i18n import text_in
 from ..questionnaires.definition import item_type
 from ..responses.services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 from .openapi import openapi_document
 from ..indicators.disclosure import DisclosureError
-from ..indicators.services import campaign_indicators, indicator_change, indicator_tables
+from ..indicators.services import campaign_indicators, indicator_change, indicator_tables, mirror_pairs
 from ..questionnaires.definition import Definition
 from .schemas import (
     ChangeQuerySchema,
@@ -23,6 +23,8 @@ from .schemas import (
     IndicatorQuerySchema,
     IndicatorsSchema,
     LanguageQuerySchema,
+    MirrorQuerySchema,
+    MirrorSchema,
     QuestionnaireSchema,
     SubmissionSchema,
     SubmittedSchema,
@@ -144,6 +146,30 @@ def indicator_change_view(slug: str, key: str):
         return problem(400, "invalid query parameters", {name.rstrip("_"): p for name, p in problems.items()})
     result = indicator_change(campaign, indicator, known[query["from_"]], known[query["to"]], query["weighted"])
     return jsonify(ChangeSchema().dump({"indicator": key, "kind": indicator.kind, **result}))
+
+
+@bp.get("/cities/<city_slug>/mirror")
+def mirror(city_slug: str):
+    user = staff_user()
+    if user is None:
+        return problem(401, "log in or send Authorization: Bearer <token>")
+    city = db.session.scalar(select(City).filter_by(slug=city_slug[:64]))
+    if city is None or not user.may_see_city(city.id):
+        if city is not None:
+            current_app.logger.warning("denied: user %s asked for city %s", user.id, city.id)
+        return problem(404, "no such city")
+    try:
+        query = MirrorQuerySchema().load(request.args.to_dict())
+    except ValidationError as error:
+        return problem(400, "invalid query parameters", error.messages)
+    by_audience = {campaign.audience: campaign for campaign in sorted(city.campaigns, key=lambda c: c.id)}
+    if set(by_audience) != {"resident", "officer"}:
+        return problem(404, "the city has no resident and officer campaigns to compare")
+    wave = query.get("wave")
+    if wave and any(wave not in {w.label for w in c.waves} for c in by_audience.values()):
+        return problem(400, "invalid query parameters", {"wave": [f"no wave {wave} in both campaigns"]})
+    pairs = mirror_pairs(by_audience["resident"], by_audience["officer"], wave, query["lang"])
+    return jsonify(MirrorSchema().dump({"city": city.slug, "wave": wave, "pairs": pairs}))
 
 
 def visible_campaign(user, slug: str):

@@ -94,3 +94,32 @@ def published(indicator: Indicator, cell, by, wave_labels, district_codes) -> Pu
     return PublishedCell(values, result.n, round(result.estimate, 6), round(result.ci_low, 6),
                          round(result.ci_high, 6), False, result.n < CARE_BELOW, uniform)
 
+
+
+def mirror_pairs(residents: Campaign, officers: Campaign, wave_label: str | None, lang: str) -> list[dict]:
+    """Officers' view beside residents' on the same construct; the gap is officers' figure minus residents'."""
+    resident_indicators = {i.key: i for i in campaign_indicators(residents)}
+    pairs = []
+    for officer_indicator in campaign_indicators(officers):
+        resident_indicator = resident_indicators.get(officer_indicator.mirror_of or "")
+        if resident_indicator is None:
+            continue
+        sides = {}
+        for side, campaign, indicator in (("residents", residents, resident_indicator),
+                                          ("officers", officers, officer_indicator)):
+            waves = [w for w in campaign.waves if w.label == wave_label] if wave_label else None
+            cell = protected_cells(campaign, [indicator], [], waves, weighted=False)
+            sides[side] = None if not cell or cell[0].suppressed else estimate(indicator.kind, cell[0].sums)
+        pair = {"resident_indicator": resident_indicator.key, "officer_indicator": officer_indicator.key,
+                "label": text_in(officer_indicator.label, lang), "suppressed": None in sides.values()}
+        if not pair["suppressed"]:
+            gap = change(officer_indicator.kind, sides["residents"], sides["officers"])
+            pair.update(
+                residents={"n": sides["residents"].n, "estimate": sides["residents"].estimate,
+                           "ci_low": sides["residents"].ci_low, "ci_high": sides["residents"].ci_high},
+                officers={"n": sides["officers"].n, "estimate": sides["officers"].estimate,
+                          "ci_low": sides["officers"].ci_low, "ci_high": sides["officers"].ci_high},
+                gap=gap.difference, gap_ci_low=gap.ci_low, gap_ci_high=gap.ci_high, p_value=gap.p_value,
+            )
+        pairs.append(pair)
+    return pairs
