@@ -319,3 +319,34 @@ def users_token(email, label):
     token = issue_token(user, label)
     click.echo("Keep this token secret; it is shown only now:")
     click.echo(token)
+
+
+weights_cli = AppGroup("weights", help="Weighting campaigns to population margins.")
+imppulse_cli.add_command(weights_cli)
+
+
+@weights_cli.command("rake")
+@click.argument("slug")
+@click.option("--margins", "margins_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV with dimension,category,population (dimensions: age_band, gender, district).")
+@click.option("--trim", default="0.2,5", show_default=True, help="Lowest and highest weight, relative to the mean.")
+@committing
+def weights_rake(slug, margins_path, trim):
+    """Rake a campaign's responses to population margins and store the weights."""
+    from .indicators.weighting import WeightingError, rake_campaign, read_margins
+
+    try:
+        low, high = (float(part) for part in trim.split(","))
+    except ValueError:
+        raise click.BadParameter("--trim takes two numbers, e.g. 0.2,5") from None
+    if not 0 < low < 1 < high:
+        raise click.BadParameter("--trim needs 0 < low < 1 < high")
+    campaign = campaigns.find_campaign(slug)
+    with open(margins_path, encoding="utf-8") as handle:
+        text = handle.read(1024 * 1024)
+    try:
+        report = rake_campaign(campaign, read_margins(text), (low, high))
+    except WeightingError as error:
+        raise CampaignError(str(error)) from None
+    click.echo(f"{slug}: {report.weighted} responses weighted ({report.unweighted} without every characteristic kept 1), "
+               f"weights {report.smallest:.3f}–{report.largest:.3f}, design effect {report.design_effect:.3f}")
