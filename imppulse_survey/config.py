@@ -66,7 +66,9 @@ def _engine_options(url: str, lock_timeout_ms: int) -> dict:
 
     given = make_url(url).query.get("options", "")
     given = " ".join(given) if isinstance(given, tuple) else given
-    return {"pool_pre_ping": True, "connect_args": {"options": f"{given} -c lock_timeout={lock_timeout_ms}".strip()}}
+    # Connections are recycled rather than pinged before each use (a ping is a round trip per request); after a
+    # database restart the first request on a dead connection answers 503 and the pool replaces it.
+    return {"pool_recycle": 1800, "connect_args": {"options": f"{given} -c lock_timeout={lock_timeout_ms}".strip()}}
 
 
 def _check_rate_limit(name: str, value: str) -> None:

@@ -16,7 +16,7 @@ from ..responses.services import CampaignNotOpen, InvitationRefused, SubmissionI
 from .openapi import openapi_document
 from ..indicators.disclosure import DisclosureError
 from ..indicators.services import campaign_indicators, indicator_change, indicator_tables, mirror_pairs
-from ..questionnaires.definition import Definition
+from ..questionnaires.definition import published_definition
 from .schemas import (
     ChangeQuerySchema,
     ChangeSchema,
@@ -31,6 +31,7 @@ from .schemas import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+SUBMISSION, SUBMITTED = SubmissionSchema(), SubmittedSchema()
 csrf.exempt(bp)  # JSON only, no cookies needed: CSRF cannot reach it
 
 
@@ -72,7 +73,7 @@ def responses(slug: str):
     if not isinstance(body, dict):
         return problem(400, "the body must be a JSON object")
     try:
-        data = SubmissionSchema().load(body)
+        data = SUBMISSION.load(body)
     except ValidationError as error:
         return problem(400, "invalid submission", error.messages)
     campaign = find_campaign(slug)
@@ -98,7 +99,7 @@ def responses(slug: str):
     except DBAPIError:
         db.session.rollback()
         return problem(503, "the service is temporarily unavailable; send the same submission again later")
-    return jsonify(SubmittedSchema().dump(result)), 201 if result.created else 200
+    return jsonify(SUBMITTED.dump(result)), 201 if result.created else 200
 
 
 @bp.get("/campaigns/<slug>/indicators")
@@ -190,7 +191,7 @@ def breakdowns(campaign: Campaign, query: dict):
     """The requested breakdowns and waves, or a problem for each one that is not allowed."""
     problems: dict = {}
     by = [name.strip() for name in query["by"].split(",") if name.strip()]
-    definition = Definition(campaign.questionnaire_version.definition)
+    definition = published_definition(campaign.questionnaire_version)
     choices = {key for key, item in definition.item_by_answer_key.items() if item["type"] in ("single_choice", "likert")}
     unknown = [name for name in by if name not in {"district", "wave"} | choices]
     if unknown:

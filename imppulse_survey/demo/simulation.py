@@ -11,7 +11,7 @@ import random
 import zlib
 
 from ..campaigns.models import Campaign, Wave
-from ..questionnaires.definition import Definition, item_type
+from ..questionnaires.definition import item_type, published_definition
 
 DONT_KNOW_SHARE = 0.05
 SKIP_SHARE = 0.02
@@ -24,7 +24,7 @@ class Respondent:
     def __init__(self, campaign: Campaign, wave: Wave, seed: int):
         self.random = random.Random(seed)
         self.campaign = campaign
-        self.definition = Definition(campaign.questionnaire_version.definition)
+        self.definition = published_definition(campaign.questionnaire_version)
         self.language = self._language()
         districts = campaign.city.districts
         self.district = self.random.choices(districts, weights=[d.population or 1 for d in districts])[0] if districts else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..campaigns.models import Campaign, Wave
 from ..i18n import text_in
-from ..questionnaires.definition import Definition
+from ..questionnaires.definition import published_definition
 from .aggregation import cell_sums
 from .definitions import Indicator, indicators_of
 from .disclosure import ProtectedCell, check_request, combine_waves, protect_fine_cells
@@ -28,7 +28,7 @@ class PublishedCell:
 
 
 def campaign_indicators(campaign: Campaign, keys: list[str] | None = None) -> list[Indicator]:
-    return [i for i in indicators_of(Definition(campaign.questionnaire_version.definition))
+    return [i for i in indicators_of(published_definition(campaign.questionnaire_version))
             if keys is None or i.key in keys]
 
 

@@ -50,7 +50,7 @@ class QuestionnaireVersion(db.Model):
     #: SHA-256 of the validated definition in canonical JSON: the same content never publishes twice
     content_hash: Mapped[str] = mapped_column(String(64))
     #: the validated definition, as the loader produced it
-    definition: Mapped[dict] = mapped_column(JSON)
+    definition: Mapped[dict] = mapped_column(JSON, deferred=True)
     #: when it was published
     published_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

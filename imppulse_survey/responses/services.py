@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..campaigns.models import Campaign, Invitation, Wave
+from ..campaigns.models import Campaign, District, Invitation, Wave
 from ..campaigns.services import hash_token
 from ..core.database import begin_write
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.definition import Definition
+from ..questionnaires.definition import Definition, published_definition
 from .models import Answer, Response, TextAnswer
 
 
@@ -70,15 +70,15 @@ def submit(
     normalised_id = normalise_submission_id(submission_id)
     if normalised_id is None:
         raise SubmissionInvalid({"submission_id": "must be a UUID"})
-    begin_write()
     earlier = _earlier_response(campaign, normalised_id)
     if earlier is not None:
         return SubmissionResult(earlier, created=False)
     wave = wave or campaign.current_wave()
     if wave is None:
         raise CampaignNotOpen(campaign.slug)
-    definition = Definition(campaign.questionnaire_version.definition)
-    districts = {district.code: district.id for district in campaign.city.districts}
+    definition = published_definition(campaign.questionnaire_version)
+    districts = dict(db.session.execute(
+        select(District.code, District.id).where(District.city_id == campaign.city_id)).all())
     cleaned, problems = definition.clean(raw_answers, has_pilot=bool(campaign.pilot_label), district_codes=districts)
     if language not in campaign.languages:
         problems["language"] = f"must be one of {', '.join(campaign.languages)}"
@@ -89,6 +89,8 @@ def submit(
 
     district_item = definition.district_item
     district_code = cleaned.get(district_item["key"]) if district_item else None
+    # the write lock (SQLite) is taken only now, after the reads and the checks, so that it is held briefly
+    begin_write()
     try:
         with db.session.begin_nested():
             response_id = db.session.scalar(
@@ -147,6 +149,6 @@ def _store_answers(definition: Definition, cleaned: Mapping, response_id: int) -
         else:
             coded.append({"response_id": response_id, "item_key": row.item_key, "value": row.value, "missing": row.missing})
     if coded:
-        db.session.execute(insert(Answer), coded)
+        db.session.execute(insert(Answer.__table__), coded)  # Core executemany: no ORM bookkeeping per row
     if texts:
-        db.session.execute(insert(TextAnswer), texts)
+        db.session.execute(insert(TextAnswer.__table__), texts)

@@ -22,7 +22,7 @@ from ..core.models import utcnow
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..i18n import supported_languages, text_in
-from ..questionnaires.definition import Definition
+from ..questionnaires.definition import published_definition
 from . import drafts
 from .forms import HONEYPOT_FIELD, answers_from_form, carried_answers
 from .services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
@@ -56,7 +56,7 @@ class Questionnaire:
     def __init__(self, campaign: Campaign, lang: str):
         self.campaign = campaign
         self.lang = lang
-        self.definition = Definition(campaign.questionnaire_version.definition)
+        self.definition = published_definition(campaign.questionnaire_version)
         self.has_pilot = bool(campaign.pilot_label)
 
     def say(self, text: dict | None) -> str:
