@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import force_locale
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import DBAPIError
 
 from ..campaigns.models import Campaign, City
@@ -45,7 +46,11 @@ def problem(status: int, message: str, problems: dict | None = None):
 def find_campaign(slug: str):
     if len(slug) > 64:
         return None
-    return db.session.scalar(select(Campaign).filter_by(slug=slug))
+    # the campaign with what a request needs of it, in one query
+    return db.session.scalars(
+        select(Campaign).filter_by(slug=slug)
+        .options(joinedload(Campaign.waves), joinedload(Campaign.questionnaire_version))
+    ).unique().one_or_none()
 
 
 @bp.get("/campaigns/<slug>/questionnaire")

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..campaigns.models import Campaign, District, Invitation, Wave
 from ..campaigns.services import hash_token
@@ -91,33 +92,37 @@ def submit(
     district_code = cleaned.get(district_item["key"]) if district_item else None
     # the write lock (SQLite) is taken only now, after the reads and the checks, so that it is held briefly
     begin_write()
-    try:
-        with db.session.begin_nested():
-            response_id = db.session.scalar(
-                insert(Response)
-                .values(
-                    campaign_id=campaign.id,
-                    wave_id=wave.id,
-                    questionnaire_version_id=campaign.questionnaire_version_id,
-                    language=language,
-                    district_id=districts.get(district_code) if isinstance(district_code, int) else None,
-                    channel=channel,
-                    submission_id=normalised_id,
-                    submitted_on=submitted_on or utcnow().date(),
-                )
-                .returning(Response.id)
-            )
-    except IntegrityError:
-        # Another request with the same submission_id won the race: answer as it was answered.
+    values = dict(
+        campaign_id=campaign.id,
+        wave_id=wave.id,
+        questionnaire_version_id=campaign.questionnaire_version_id,
+        language=language,
+        district_id=districts.get(district_code) if isinstance(district_code, int) else None,
+        channel=channel,
+        submission_id=normalised_id,
+        submitted_on=submitted_on or utcnow().date(),
+    )
+    # The unique submission_id decides races: of concurrent twins, one inserts, the others get no row back.
+    response_id = db.session.scalar(
+        _insert_for(db.session.get_bind().dialect.name)(Response)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["submission_id"])
+        .returning(Response.id)
+    )
+    if response_id is None:
         earlier = _earlier_response(campaign, normalised_id)
         if earlier is None:  # the id belongs to a response of another campaign
-            raise SubmissionInvalid({"submission_id": "is already used"}) from None
+            raise SubmissionInvalid({"submission_id": "is already used"})
         return SubmissionResult(earlier, created=False)
 
     if campaign.access_mode == "invitation":
         _spend_invitation(campaign, token)
     _store_answers(definition, cleaned, response_id)
     return SubmissionResult(response_id, created=True)
+
+
+def _insert_for(dialect: str):
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 def _earlier_response(campaign: Campaign, submission_id: str) -> int | None:
