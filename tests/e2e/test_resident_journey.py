@@ -167,13 +167,8 @@ def test_changing_the_contact_answer_takes_the_other_path(respondent):
     stored = {answer.item_key: (answer.value, answer.missing) for answer in response.answers}
     assert stored == as_stored({"police_contact": NO, "age_band": 1, "gender": 1, "district": 3})
 
-    # The phone's Back button brings the last page back, answers in place; sending it again stores nothing more.
-    page.go_back()
-    you.expect_page(8, 8, "about_you")
-    expect(page.locator("#district")).to_have_value("3")
-    you.press("Send my answers")
-    expect(page.locator("h1")).to_have_text(you._("Thank you"))
-    assert [one.id for one in stored_responses(you.campaign)] == [response.id]
+    # (a repeated send of the same form is covered by tests/responses/test_pages.py: Chromium's Back after a
+    # POST-redirect may ask to resend or fail with ERR_CACHE_MISS, so it is no stable browser check)
     assert you.phone.foreign_requests() == [] and you.phone.server_errors == []
 
 
