@@ -71,22 +71,15 @@ def submit(
     normalised_id = normalise_submission_id(submission_id)
     if normalised_id is None:
         raise SubmissionInvalid({"submission_id": "must be a UUID"})
-    earlier = _earlier_response(campaign, normalised_id)
-    if earlier is not None:
-        return SubmissionResult(earlier, created=False)
-    wave = wave or campaign.current_wave()
-    if wave is None:
-        raise CampaignNotOpen(campaign.slug)
-    definition = published_definition(campaign.questionnaire_version)
-    districts = dict(db.session.execute(
-        select(District.code, District.id).where(District.city_id == campaign.city_id)).all())
-    cleaned, problems = definition.clean(raw_answers, has_pilot=bool(campaign.pilot_label), district_codes=districts)
-    if language not in campaign.languages:
-        problems["language"] = f"must be one of {', '.join(campaign.languages)}"
-    if campaign.access_mode == "invitation" and not token:
-        raise InvitationRefused()
-    if problems:
-        raise SubmissionInvalid(problems)
+    try:
+        wave, definition, districts, cleaned = _checked(campaign, raw_answers, language, token, wave)
+    except SubmissionError:
+        # a repeat of a stored submission (a double click after the campaign closed, say) keeps its answer;
+        # looked up only here, since the insert below detects repeats on the hot path by itself
+        earlier = _earlier_response(campaign, normalised_id)
+        if earlier is not None:
+            return SubmissionResult(earlier, created=False)
+        raise
 
     district_item = definition.district_item
     district_code = cleaned.get(district_item["key"]) if district_item else None
@@ -119,6 +112,24 @@ def submit(
         _spend_invitation(campaign, token)
     _store_answers(definition, cleaned, response_id)
     return SubmissionResult(response_id, created=True)
+
+
+def _checked(campaign: Campaign, raw_answers: Mapping, language: str, token: str | None, wave: Wave | None):
+    """The wave, definition, district codes and cleaned answers of a submission that may be stored."""
+    wave = wave or campaign.current_wave()
+    if wave is None:
+        raise CampaignNotOpen(campaign.slug)
+    definition = published_definition(campaign.questionnaire_version)
+    districts = dict(db.session.execute(
+        select(District.code, District.id).where(District.city_id == campaign.city_id)).all())
+    cleaned, problems = definition.clean(raw_answers, has_pilot=bool(campaign.pilot_label), district_codes=districts)
+    if language not in campaign.languages:
+        problems["language"] = f"must be one of {', '.join(campaign.languages)}"
+    if campaign.access_mode == "invitation" and not token:
+        raise InvitationRefused()
+    if problems:
+        raise SubmissionInvalid(problems)
+    return wave, definition, districts, cleaned
 
 
 def _insert_for(dialect: str):

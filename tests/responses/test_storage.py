@@ -193,3 +193,14 @@ def test_nothing_identifying_is_stored():
     # no path from a response to an invitation: no foreign key either way
     assert not any(fk.column.table.name == "invitations" for fk in Response.__table__.foreign_keys)
     assert not any(fk.column.table.name == "responses" for fk in Invitation.__table__.foreign_keys)
+
+
+def test_a_repeat_after_the_campaign_closed_keeps_its_answer(make):
+    campaign = make.campaign()
+    first = store(campaign, submission_id="7d1c2d4e-0b5f-4c3a-9b1e-8a7f6e5d4c3b")
+    close_wave(campaign)
+    db.session.commit()
+    again = store(campaign, submission_id="7d1c2d4e-0b5f-4c3a-9b1e-8a7f6e5d4c3b")
+    assert (again.response_id, again.created) == (first.response_id, False)
+    with pytest.raises(CampaignNotOpen):
+        store(campaign)
