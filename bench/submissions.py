@@ -36,6 +36,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from imppulse_survey.questionnaires.conditions import evaluate  # noqa: E402 - the server's own show_if rules
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -181,22 +184,6 @@ def total_responses(app) -> int:
 # ---------------------------------------------------------------------------------------------------------
 # Answers: a complete, valid submission built from the API's own questionnaire
 # ---------------------------------------------------------------------------------------------------------
-
-
-def evaluate(condition: dict, answers: dict) -> bool:
-    """The questionnaire format's show_if conditions (see docs/questionnaire-format.md), client side."""
-    if "not" in condition:
-        return not evaluate(condition["not"], answers)
-    if "all" in condition:
-        return all(evaluate(part, answers) for part in condition["all"])
-    if "any" in condition:
-        return any(evaluate(part, answers) for part in condition["any"])
-    given = answers.get(condition["item"])
-    codes = set() if given is None or isinstance(given, str) else set(given if isinstance(given, list) else [given])
-    if "answered" in condition:
-        return bool(codes) == condition["answered"]
-    wanted = {condition["equals"]} if "equals" in condition else set(condition["in"])
-    return bool(codes & wanted)
 
 
 def wanted_by_conditions(questionnaire: dict) -> dict:

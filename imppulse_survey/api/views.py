@@ -109,16 +109,9 @@ def responses(slug: str):
 
 @bp.get("/campaigns/<slug>/indicators")
 def indicators(slug: str):
-    user = staff_user()
-    if user is None:
-        return problem(401, "log in or send Authorization: Bearer <token>")
-    campaign = visible_campaign(user, slug)
-    if campaign is None:
-        return problem(404, "no such campaign")
-    try:
-        query = IndicatorQuerySchema().load(request.args.to_dict())
-    except ValidationError as error:
-        return problem(400, "invalid query parameters", error.messages)
+    campaign, query, refusal = staff_campaign_request(slug, IndicatorQuerySchema())
+    if refusal:
+        return refusal
     by, waves, problems = breakdowns(campaign, query)
     if problems:
         return problem(400, "invalid query parameters", problems)
@@ -133,16 +126,9 @@ def indicators(slug: str):
 
 @bp.get("/campaigns/<slug>/indicators/<key>/change")
 def indicator_change_view(slug: str, key: str):
-    user = staff_user()
-    if user is None:
-        return problem(401, "log in or send Authorization: Bearer <token>")
-    campaign = visible_campaign(user, slug)
-    if campaign is None:
-        return problem(404, "no such campaign")
-    try:
-        query = ChangeQuerySchema().load(request.args.to_dict())
-    except ValidationError as error:
-        return problem(400, "invalid query parameters", error.messages)
+    campaign, query, refusal = staff_campaign_request(slug, ChangeQuerySchema())
+    if refusal:
+        return refusal
     known = {wave.label: wave for wave in campaign.waves}
     problems = {name: [f"unknown wave: {query[name]}"] for name in ("from_", "to") if query[name] not in known}
     indicator = next((i for i in campaign_indicators(campaign) if i.key == key), None)
@@ -176,6 +162,20 @@ def mirror(city_slug: str):
         return problem(400, "invalid query parameters", {"wave": [f"no wave {wave} in both campaigns"]})
     pairs = mirror_pairs(by_audience["resident"], by_audience["officer"], wave, query["lang"])
     return jsonify(MirrorSchema().dump({"city": city.slug, "wave": wave, "pairs": pairs}))
+
+
+def staff_campaign_request(slug: str, schema):
+    """The signed-in user's campaign and the parsed query, or the refusal to send: 401, 404 or 400."""
+    user = staff_user()
+    if user is None:
+        return None, None, problem(401, "log in or send Authorization: Bearer <token>")
+    campaign = visible_campaign(user, slug)
+    if campaign is None:
+        return None, None, problem(404, "no such campaign")
+    try:
+        return campaign, schema.load(request.args.to_dict()), None
+    except ValidationError as error:
+        return None, None, problem(400, "invalid query parameters", error.messages)
 
 
 def visible_campaign(user, slug: str):
