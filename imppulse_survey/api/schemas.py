@@ -145,12 +145,15 @@ class ChangeQuerySchema(StrictSchema):
     weighted = fields.Boolean(load_default=False)
 
 
-class WaveEstimateSchema(Schema):
-    wave = fields.String(required=True)
+class EstimateSchema(Schema):
     n = fields.Integer(required=True)
     estimate = fields.Float(required=True)
     ci_low = fields.Float(required=True)
     ci_high = fields.Float(required=True)
+
+
+class WaveEstimateSchema(EstimateSchema):
+    wave = fields.String(required=True)
 
 
 class ChangeSchema(Schema):
@@ -170,20 +173,13 @@ class MirrorQuerySchema(StrictSchema):
     lang = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="en")
 
 
-class SideSchema(Schema):
-    n = fields.Integer(required=True)
-    estimate = fields.Float(required=True)
-    ci_low = fields.Float(required=True)
-    ci_high = fields.Float(required=True)
-
-
 class MirrorPairSchema(Schema):
     resident_indicator = fields.String(required=True)
     officer_indicator = fields.String(required=True)
     label = fields.String(required=True)
     suppressed = fields.Boolean(required=True)
-    residents = fields.Nested(SideSchema)
-    officers = fields.Nested(SideSchema)
+    residents = fields.Nested(EstimateSchema)
+    officers = fields.Nested(EstimateSchema)
     gap = fields.Float(metadata={"description": "Officers' figure minus residents' (percentage points)."})
     gap_ci_low = fields.Float()
     gap_ci_high = fields.Float()

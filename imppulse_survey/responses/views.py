@@ -279,7 +279,8 @@ def answer_keys(pages: list) -> set[str]:
 def render_page(pages: list, index: int, *, q: Questionnaire, raw: dict, submission_id: str, resume_key=None,
                 problems=None, unavailable_database=False, session_expired=False):
     page = pages[index]
-    items = [item for item in page["items"] if q.definition.is_shown(item, q.definition.clean(raw, q.has_pilot)[0], q.has_pilot)]
+    cleaned, _ = q.definition.clean(raw, q.has_pilot)  # once per page, not once per item
+    items = [item for item in page["items"] if q.definition.is_shown(item, cleaned, q.has_pilot)]
     return render_template(
         "responses/page.html",
         q=q,

@@ -181,8 +181,10 @@ def test_a_post_without_csrf_token_is_refused_but_keeps_the_answers(respondent):
     assert count(Response) == 1
 
 
-def test_other_forms_without_csrf_token_get_400(client):
-    assert client.post("/fr/s/unknown/", data={}).status_code in (400, 404)
+def test_a_post_without_csrf_token_to_an_unknown_survey_is_a_plain_404(client):
+    response = client.post("/fr/s/unknown/", data={})
+    assert response.status_code == 404
+    assert '<html lang="fr"' in response.get_data(as_text=True)
 
 
 def test_switching_language_keeps_the_answers(respondent):
