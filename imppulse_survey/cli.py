@@ -350,3 +350,25 @@ def weights_rake(slug, margins_path, trim):
         raise CampaignError(str(error)) from None
     click.echo(f"{slug}: {report.weighted} responses weighted ({report.unweighted} without every characteristic kept 1), "
                f"weights {report.smallest:.3f}–{report.largest:.3f}, design effect {report.design_effect:.3f}")
+
+
+indicators_cli = AppGroup("indicators", help="Indicator summaries.")
+imppulse_cli.add_command(indicators_cli)
+
+
+@indicators_cli.command("rebuild")
+@click.argument("slugs", nargs=-1)
+@committing
+def indicators_rebuild(slugs):
+    """Recompute indicator summaries from the answers (every campaign, or those named), e.g. after a bulk load."""
+    from sqlalchemy import select
+
+    from .campaigns.models import Campaign
+    from .indicators.summaries import rebuild_summaries
+    from .questionnaires.definition import published_definition
+
+    chosen = [campaigns.find_campaign(slug) for slug in slugs] or db.session.scalars(
+        select(Campaign).order_by(Campaign.id)).all()
+    for campaign in chosen:
+        rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
+        click.echo(f"{campaign.slug}: summaries rebuilt")

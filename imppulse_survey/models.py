@@ -2,6 +2,7 @@
 
 from .accounts.models import ApiToken, User
 from .campaigns.models import Campaign, City, District, Invitation, Wave
+from .indicators.models import IndicatorSummary
 from .questionnaires.models import Questionnaire, QuestionnaireVersion
 from .responses.models import Answer, Draft, Response, TextAnswer
 
@@ -13,6 +14,7 @@ __all__ = [
     "City",
     "District",
     "Draft",
+    "IndicatorSummary",
     "Invitation",
     "Questionnaire",
     "QuestionnaireVersion",

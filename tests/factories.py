@@ -7,12 +7,16 @@ import datetime as dt
 import uuid
 
 import yaml
+from sqlalchemy import insert
 
 from imppulse_survey.campaigns import services as campaigns
 from imppulse_survey.campaigns.models import City, District
 from imppulse_survey.extensions import db
+from imppulse_survey.indicators.summaries import rebuild_summaries
+from imppulse_survey.questionnaires.definition import published_definition
 from imppulse_survey.questionnaires.loader import validate_definition
 from imppulse_survey.questionnaires.services import publish, publish_standard
+from imppulse_survey.responses.models import Answer, Response
 
 LANGUAGES = ["en", "fr"]
 
@@ -136,6 +140,14 @@ class Factories:
         versions = publish_standard()
         db.session.commit()
         return versions
+
+
+def bulk_load(campaign, responses: list[dict], answers: list[dict]) -> None:
+    """Insert generated responses and answers directly, then rebuild the summaries, as a bulk import would."""
+    db.session.execute(insert(Response), responses)
+    db.session.execute(insert(Answer), answers)
+    rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
+    db.session.commit()
 
 
 def submission_id() -> str:

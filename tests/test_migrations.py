@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -11,8 +12,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from imppulse_survey.extensions import db
+from imppulse_survey.questionnaires.loader import validate_definition
 
 from .conftest import make_app
+from .factories import minimal_questionnaire
 
 
 @pytest.fixture
@@ -61,8 +64,10 @@ def test_the_app_never_creates_tables_itself():
     assert offenders == []
 
 
-def test_upgrading_keeps_every_answer(empty_database_url, tmp_path):
-    """Altering a table on SQLite copies and drops it: no cascade may take the answers with it."""
+def test_upgrading_keeps_every_answer_and_summarises_it(empty_database_url, tmp_path):
+    """Altering a table on SQLite copies and drops it: no cascade may take the answers with it. The summaries'
+    revision fills them from the answers already stored."""
+    definition = json.dumps(validate_definition(minimal_questionnaire(), "test.yaml"))
     app = make_app(empty_database_url, tmp_path)
     with app.app_context():
         upgrade(revision="0002")
@@ -73,7 +78,7 @@ def test_upgrading_keeps_every_answer(empty_database_url, tmp_path):
                 "INSERT INTO questionnaires (id, key, audience) VALUES (1, 'q', 'resident')"))
             connection.execute(text(
                 "INSERT INTO questionnaire_versions (id, questionnaire_id, number, content_hash, definition, published_dt)"
-                " VALUES (1, 1, 1, 'h', '{}', '2026-01-01 00:00:00')"))
+                " VALUES (1, 1, 1, 'h', :definition, '2026-01-01 00:00:00')"), {"definition": definition})
             connection.execute(text(
                 "INSERT INTO campaigns (id, slug, city_id, audience, questionnaire_version_id, access_mode, languages,"
                 " default_language, disclosure_threshold, pilot_label)"
@@ -89,4 +94,7 @@ def test_upgrading_keeps_every_answer(empty_database_url, tmp_path):
             assert connection.execute(text("SELECT count(*) FROM answers")).scalar() == 1
             assert connection.execute(text("SELECT count(*) FROM text_answers")).scalar() == 1
             assert connection.execute(text("SELECT weight FROM responses")).scalar() == 1.0
+            summary = connection.execute(text(
+                "SELECT n, sum_y, district_id FROM indicator_summaries WHERE indicator = 'trust'")).one()
+            assert tuple(summary) == (1, 70.0, -1)  # 7 on the 0-10 scale is 70; no district given
         db.engine.dispose()

@@ -1,8 +1,10 @@
-"""Sufficient statistics per cell, computed by the database.
+"""Sufficient statistics per cell, computed by the database from the answers themselves.
 
 One statement per request shape: for every indicator, a per-response score (a mean over answered items, or a
 0/1 success) grouped by the requested breakdowns, all indicators joined with UNION ALL. The database returns,
-per cell, n, Σw, Σw·y, Σw·y² and Σw²; Python only turns these into estimates.
+per cell, n, Σw, Σw·y, Σw·y², Σw², and the unweighted Σy and Σy²; Python only turns these into estimates.
+
+Breakdowns over the standard dimensions read the summaries instead (summaries.py), which this query builds.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ def cell_query(campaign_id: int, indicators: Sequence[Indicator], dimensions: Se
             func.sum(weight * scores.c.score).label("sum_wy"),
             func.sum(weight * scores.c.score * scores.c.score).label("sum_wy2"),
             func.sum(weight * weight).label("sum_w2"),
+            func.sum(scores.c.score).label("sum_y"),
+            func.sum(scores.c.score * scores.c.score).label("sum_y2"),
         ).select_from(scores).join(Response, Response.id == scores.c.response_id)
         for dimension, on in joins:
             query = query.outerjoin(dimension, on)
@@ -112,7 +116,7 @@ def cell_query(campaign_id: int, indicators: Sequence[Indicator], dimensions: Se
     return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
-def cell_sums(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str] = (),
+def answer_cell_sums(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str] = (),
               waves: Sequence[int] | None = None, weighted: bool = True) -> list[CellSums]:
     rows = db.session.execute(cell_query(campaign_id, indicators, dimensions, waves, weighted)).all()
     return [

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from ..campaigns.models import Campaign, Wave
 from ..i18n import text_in
 from ..questionnaires.definition import published_definition
-from .aggregation import cell_sums
 from .definitions import Indicator, indicators_of
 from .disclosure import ProtectedCell, check_request, combine_waves, protect_fine_cells
-from .statistics import change, estimate
+from .statistics import change, estimate, estimates
+from .summaries import cell_sums
 
 CARE_BELOW = 30  # bases under 30 are flagged "interpret with care"
 
@@ -50,10 +50,17 @@ def indicator_tables(campaign: Campaign, by: list[str], waves: list[Wave] | None
     protected = protected_cells(campaign, indicators, by, waves, weighted)
     labels = {wave.id: wave.label for wave in campaign.waves}
     districts = {district.id: district.code for district in campaign.city.districts}
+    kinds = {indicator.key: indicator.kind for indicator in indicators}
+    figures = {}
+    for kind in set(kinds.values()):  # one vectorised computation per kind, not one per cell
+        shown = [cell for cell in protected if not cell.suppressed and kinds[cell.sums.indicator] == kind]
+        figures.update(zip(map(id, shown), estimates(kind, [cell.sums for cell in shown]), strict=True))
+    by_indicator: dict[str, list] = {indicator.key: [] for indicator in indicators}
+    for cell in protected:
+        by_indicator[cell.sums.indicator].append(cell)
     tables = []
     for indicator in indicators:
-        cells = [published(indicator, cell, by, labels, districts)
-                 for cell in protected if cell.sums.indicator == indicator.key]
+        cells = published(indicator, by_indicator[indicator.key], figures, by, labels, districts)
         tables.append({"id": indicator.key, "label": text_in(indicator.label, lang), "kind": indicator.kind,
                        "mirror_of": indicator.mirror_of,
                        "cells": sorted(cells, key=lambda c: tuple(str(v) for v in c.dimensions.values()))})
@@ -79,21 +86,27 @@ def indicator_change(campaign: Campaign, indicator: Indicator, before: Wave, aft
     }
 
 
-def published(indicator: Indicator, cell, by, wave_labels, district_codes) -> PublishedCell:
-    values = {}
-    for name, value in zip(by, cell.sums.dimensions, strict=True):
-        if name == "wave":
-            value = wave_labels.get(value, value)
-        elif name == "district":
-            value = district_codes.get(value)
-        values[name] = value
-    if cell.suppressed:
-        return PublishedCell(values, None, None, None, None, True, False, False)
-    result = estimate(indicator.kind, cell.sums)
-    uniform = indicator.kind == "proportion" and result.estimate in (0.0, 100.0)
-    return PublishedCell(values, result.n, round(result.estimate, 6), round(result.ci_low, 6),
-                         round(result.ci_high, 6), False, result.n < CARE_BELOW, uniform)
+def published(indicator: Indicator, cells: list, figures: dict, by, wave_labels, district_codes) -> list[PublishedCell]:
+    """The cells of one indicator's table as published: suppressed ones keep their place but lose every figure.
 
+    ``figures`` maps ``id(cell)`` to the estimate of each cell that is not suppressed."""
+    table = []
+    for cell in cells:
+        values = {}
+        for name, value in zip(by, cell.sums.dimensions, strict=True):
+            if name == "wave":
+                value = wave_labels.get(value, value)
+            elif name == "district":
+                value = district_codes.get(value)
+            values[name] = value
+        result = figures.get(id(cell))
+        if result is None:
+            table.append(PublishedCell(values, None, None, None, None, True, False, False))
+            continue
+        uniform = indicator.kind == "proportion" and result.estimate in (0.0, 100.0)
+        table.append(PublishedCell(values, result.n, round(result.estimate, 6), round(result.ci_low, 6),
+                                   round(result.ci_high, 6), False, result.n < CARE_BELOW, uniform))
+    return table
 
 
 def mirror_pairs(residents: Campaign, officers: Campaign, wave_label: str | None, lang: str) -> list[dict]:

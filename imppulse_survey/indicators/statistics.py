@@ -6,7 +6,10 @@ Weighted estimates use Kish's effective sample size n_eff = (Σw)² / Σw² in p
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
@@ -33,27 +36,40 @@ def effective_n(cell: CellSums) -> float:
 
 
 def estimate(kind: str, cell: CellSums, confidence: float = CONFIDENCE) -> Estimate | None:
-    if cell.n == 0 or cell.sum_w <= 0:
-        return None
-    n_eff = effective_n(cell)
-    centre = cell.sum_wy / cell.sum_w
-    if kind == "proportion":
-        low, high = proportion_confint(centre * n_eff, n_eff, alpha=1 - confidence, method="wilson")
-        deviation = math.sqrt(max(centre * (1 - centre), 0.0))
-        return Estimate(cell.n, n_eff, centre * 100, deviation / math.sqrt(n_eff) * 100, low * 100, high * 100,
-                        deviation)
-    # a weighted variance, made unbiased the way a sample variance is (n_eff / (n_eff - 1))
-    spread = max(cell.sum_wy2 / cell.sum_w - centre ** 2, 0.0)
-    variance = spread * n_eff / (n_eff - 1) if n_eff > 1 else float("nan")
-    deviation = math.sqrt(variance) if n_eff > 1 else float("nan")
-    error = deviation / math.sqrt(n_eff) if n_eff > 1 else float("nan")
-    if n_eff > 1 and error == 0:  # everyone gave the same answer
-        low = high = centre
-    elif n_eff > 1:
-        low, high = stats.t.interval(confidence, df=n_eff - 1, loc=centre, scale=error)
-    else:
-        low = high = float("nan")
-    return Estimate(cell.n, n_eff, centre, error, low, high, deviation)
+    return estimates(kind, [cell], confidence)[0]
+
+
+def estimates(kind: str, cells: Sequence[CellSums], confidence: float = CONFIDENCE) -> list[Estimate | None]:
+    """Estimates for many cells of one kind at once: scipy and statsmodels take arrays, and a table has hundreds."""
+    usable = [index for index, cell in enumerate(cells) if cell.n > 0 and cell.sum_w > 0]
+    results: list[Estimate | None] = [None] * len(cells)
+    if not usable:
+        return results
+    n = np.array([cells[i].n for i in usable])
+    sum_w, sum_wy, sum_wy2, sum_w2 = (np.array([getattr(cells[i], name) for i in usable], dtype=float)
+                                      for name in ("sum_w", "sum_wy", "sum_wy2", "sum_w2"))
+    n_eff = np.divide(sum_w ** 2, sum_w2, out=np.zeros_like(sum_w), where=sum_w2 > 0)
+    centre = sum_wy / sum_w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "proportion":
+            low, high = proportion_confint(centre * n_eff, n_eff, alpha=1 - confidence, method="wilson")
+            deviation = np.sqrt(np.maximum(centre * (1 - centre), 0.0))
+            columns = (centre * 100, deviation / np.sqrt(n_eff) * 100, low * 100, high * 100, deviation)
+        else:
+            # a weighted variance, made unbiased the way a sample variance is (n_eff / (n_eff - 1))
+            spread = np.maximum(sum_wy2 / sum_w - centre ** 2, 0.0)
+            several = n_eff > 1
+            deviation = np.where(several, np.sqrt(spread * n_eff / (n_eff - 1)), np.nan)
+            error = np.where(several, deviation / np.sqrt(n_eff), np.nan)
+            low, high = stats.t.interval(confidence, df=np.where(several, n_eff - 1, 1.0), loc=centre,
+                                         scale=np.where(error > 0, error, 1.0))
+            # everyone gave the same answer: a zero-width interval; a single effective respondent: none
+            low, high = (np.where(error == 0, centre, np.where(several, bound, np.nan)) for bound in (low, high))
+            columns = (centre, error, low, high, deviation)
+    for position, index in enumerate(usable):
+        value, error_, low_, high_, deviation_ = (float(column[position]) for column in columns)
+        results[index] = Estimate(int(n[position]), float(n_eff[position]), value, error_, low_, high_, deviation_)
+    return results
 
 
 @dataclass(frozen=True)

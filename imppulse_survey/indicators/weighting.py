@@ -2,7 +2,8 @@
 
 Before weighting every respondent counts 1, so respondents in the same cell of the full cross-classification
 (age band × gender × district) end up with the same weight. The database counts the cells (GROUP BY); the
-fitting runs on that small table; one UPDATE per cell writes the weights back. No response is loaded.
+fitting runs on that small table; one UPDATE per cell writes the weights back, and the indicator summaries
+are rebuilt. No response is loaded.
 Respondents who did not give one of the raking characteristics keep the mean weight, 1.
 """
 
@@ -19,7 +20,9 @@ from sqlalchemy.orm import aliased
 from ..campaigns.models import Campaign, District
 from ..core.database import begin_write
 from ..extensions import db
+from ..questionnaires.definition import published_definition
 from ..responses.models import Answer, Response
+from .summaries import rebuild_summaries
 
 DIMENSIONS = ("age_band", "gender", "district")
 DEFAULT_TRIM = (0.2, 5.0)
@@ -145,6 +148,7 @@ def rake_campaign(campaign: Campaign, margins: dict[str, dict[int, float]],
         for (target, on), column, value in zip(joins, values, cell, strict=True):
             matching = matching.join(target, on).where(column == int(value))
         db.session.execute(update(Response).where(Response.id.in_(matching)).values(weight=float(weight)))
+    rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
     unweighted = db.session.scalar(select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id))
     design_effect = float(total * np.sum(counts * weights ** 2) / np.sum(counts * weights) ** 2)
     return WeightingReport(int(total), int(unweighted - total), iterations, design_effect,

@@ -56,10 +56,12 @@ class Answer(db.Model):
     __table_args__ = (
         CheckConstraint("(value IS NULL) <> (missing IS NULL)", name="value_or_missing"),
         Index("ix_answers_item_value", "item_key", "value"),
+        # one response's answer to one item: the lookup behind every breakdown and condition in aggregation.py
+        Index("ix_answers_response_item", "response_id", "item_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
     #: the item (or grid row) key from the questionnaire
     item_key: Mapped[str] = mapped_column(String(40))
     #: the code or number answered

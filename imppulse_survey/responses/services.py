@@ -21,7 +21,9 @@ from ..campaigns.services import hash_token
 from ..core.database import begin_write
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.definition import Definition, published_definition
+from ..indicators.summaries import record_response
+from ..questionnaires.definition import published_definition
+from ..questionnaires.types import Stored
 from .models import Answer, Response, TextAnswer
 
 
@@ -110,7 +112,9 @@ def submit(
 
     if campaign.access_mode == "invitation":
         _spend_invitation(campaign, token)
-    _store_answers(definition, cleaned, response_id)
+    rows = definition.stored(cleaned)
+    _store_answers(rows, response_id)
+    record_response(definition, campaign.id, wave.id, values["district_id"], rows)
     return SubmissionResult(response_id, created=True)
 
 
@@ -157,9 +161,9 @@ def _spend_invitation(campaign: Campaign, token: str) -> None:
         raise InvitationRefused()
 
 
-def _store_answers(definition: Definition, cleaned: Mapping, response_id: int) -> None:
+def _store_answers(rows: list[Stored], response_id: int) -> None:
     coded, texts = [], []
-    for row in definition.stored(cleaned):
+    for row in rows:
         if row.text is not None:
             texts.append({"response_id": response_id, "item_key": row.item_key, "text": row.text})
         else:

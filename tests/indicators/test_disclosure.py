@@ -7,14 +7,12 @@ import logging
 
 import numpy as np
 import pytest
-from sqlalchemy import insert
 
 from imppulse_survey.accounts.services import create_user, issue_token
 from imppulse_survey.campaigns.services import open_wave
 from imppulse_survey.extensions import db
-from imppulse_survey.responses.models import Answer, Response
 
-from ..factories import minimal_questionnaire
+from ..factories import bulk_load, minimal_questionnaire
 
 THRESHOLD = 10
 
@@ -37,9 +35,7 @@ def fill(campaign, wave_ids, district_sizes, seed=3):
                     {"response_id": number, "item_key": "trust", "value": float(rng.integers(0, 11)), "missing": None},
                     {"response_id": number, "item_key": "confidence", "value": float(rng.integers(1, 6)), "missing": None},
                 ]
-    db.session.execute(insert(Response), people)
-    db.session.execute(insert(Answer), answers)
-    db.session.commit()
+    bulk_load(campaign, people, answers)
 
 
 @pytest.fixture

@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import insert
 from sqlalchemy import text as sql
 from statsmodels.stats.proportion import test_proportions_2indep as two_proportions_test
 
 from imppulse_survey.accounts.services import create_user, issue_token
 from imppulse_survey.extensions import db
-from imppulse_survey.responses import models
 
-from ..factories import minimal_questionnaire, text
+from ..factories import bulk_load, minimal_questionnaire, text
 from .test_disclosure import fill
 
 
@@ -34,11 +32,9 @@ def city_pair(make):
                "questionnaire_version_id": officers.questionnaire_version_id, "language": "fr", "channel": "demo",
                "submission_id": f"10000000-0000-4000-8000-{n:012d}", "submitted_on": pd.Timestamp("2026-10-02").date(),
                "weight": 1.0} for n in range(70)]
-    db.session.execute(insert(models.Response), people)
-    db.session.execute(insert(models.Answer), [
+    bulk_load(officers, people, [
         {"response_id": p["id"], "item_key": "confidence", "value": float(rng.choice([2, 3, 4, 5], p=[.1, .2, .4, .3])),
          "missing": None} for p in people])
-    db.session.commit()
     user = create_user("efus@efus.eu", "a long enough password", "admin", None)
     token = issue_token(user)
     db.session.commit()

@@ -6,20 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from sqlalchemy import insert
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.proportion import test_proportions_2indep as two_proportions_test
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from imppulse_survey.campaigns.services import open_wave
 from imppulse_survey.extensions import db
-from imppulse_survey.indicators.aggregation import cell_sums
+from imppulse_survey.indicators.summaries import cell_sums
 from imppulse_survey.indicators.definitions import indicators_of
 from imppulse_survey.indicators.statistics import change, estimate
 from imppulse_survey.questionnaires.definition import Definition
-from imppulse_survey.responses.models import Answer, Response
 
-from ..factories import minimal_questionnaire
+from ..factories import bulk_load, minimal_questionnaire
 
 RESPONSES = 600
 
@@ -55,10 +53,8 @@ def survey(make):
             answers.append((number + 1, "fair_explain", float(rng.integers(1, 6)), None))
         if contact == 1:
             answers.append((number + 1, "satisfaction", float(rng.integers(1, 6)), None))
-    db.session.execute(insert(Response), people)
-    db.session.execute(insert(Answer), [{"response_id": r, "item_key": k, "value": v, "missing": m}
-                                        for r, k, v, m in answers])
-    db.session.commit()
+    bulk_load(campaign, people, [{"response_id": r, "item_key": k, "value": v, "missing": m}
+                                 for r, k, v, m in answers])
     frame = pd.DataFrame(answers, columns=["response_id", "item", "value", "missing"])
     respondents = pd.DataFrame(people).rename(columns={"id": "response_id"})
     return campaign, waves, districts, frame, respondents

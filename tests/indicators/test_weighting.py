@@ -7,14 +7,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from imppulse_survey.extensions import db
-from imppulse_survey.indicators.aggregation import cell_sums
+from imppulse_survey.indicators.summaries import cell_sums
 from imppulse_survey.indicators.weighting import WeightingError, rake_campaign, read_margins
-from imppulse_survey.responses.models import Answer, Response
 
-from ..factories import minimal_questionnaire, text as texts
+from ..factories import bulk_load, minimal_questionnaire, text as texts
 
 MARGINS = """dimension,category,population
 age_band,1,30000
@@ -51,9 +50,7 @@ def campaign(make):
             answers.append({"response_id": number, "item_key": "age_band", "value": float(rng.choice([1, 2, 3], p=[.5, .3, .2])), "missing": None})
         answers.append({"response_id": number, "item_key": "gender", "value": float(rng.choice([1, 2], p=[.65, .35])), "missing": None})
         answers.append({"response_id": number, "item_key": "trust", "value": float(rng.integers(0, 11)), "missing": None})
-    db.session.execute(insert(Response), people)
-    db.session.execute(insert(Answer), answers)
-    db.session.commit()
+    bulk_load(campaign, people, answers)
     return campaign
 
 

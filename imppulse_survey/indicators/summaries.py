@@ -1,0 +1,159 @@
+"""Indicator summaries: per-cell sums, kept up to date in the transaction that stores each response.
+
+Grouping every answer of a million-response campaign takes seconds; the summaries hold, per indicator and per
+cell of wave × district × age band × gender × police contact, the counts and sums an estimate needs. They
+add up, so any breakdown over these standard dimensions is a ``GROUP BY`` over a few thousand summary rows.
+Breakdowns by any other item are computed from the answers (aggregation.py), as is every rebuild.
+
+A submission adds its scores with one upsert; a bulk load or a change of weights rebuilds the campaign's
+summaries from the answers in one ``INSERT … SELECT``. A test checks both ways give the same sums.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+from sqlalchemy import Float, Integer, cast, delete, func, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..extensions import db
+from ..questionnaires.definition import Definition
+from ..questionnaires.types import Stored
+from .aggregation import CellSums, answer_cell_sums, cell_query
+from .definitions import Indicator, indicators_of
+from .models import NOT_GIVEN, IndicatorSummary
+
+#: the items that summaries break down by, when a questionnaire has them (MEASURES.md's standard breakdowns)
+SUMMARY_ITEMS = ("age_band", "gender", "police_contact")
+SUMMARY_DIMENSIONS = ("wave", "district", *SUMMARY_ITEMS)
+SUMS = ("n", "sum_w", "sum_wy", "sum_wy2", "sum_w2", "sum_y", "sum_y2")
+_COLUMNS = {"wave": "wave_id", "district": "district_id", **{name: name for name in SUMMARY_ITEMS}}
+_CELL_KEY = ["campaign_id", "indicator", *_COLUMNS.values()]
+
+
+def cell_sums(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str] = (),
+              waves: Sequence[int] | None = None, weighted: bool = True) -> list[CellSums]:
+    """Sufficient statistics per cell: from the summaries when they hold the breakdowns, else from answers."""
+    if not set(dimensions) <= set(SUMMARY_DIMENSIONS):
+        return answer_cell_sums(campaign_id, indicators, dimensions, waves, weighted)
+    width = len(dimensions)
+    return [
+        CellSums(row[0], tuple(None if value == NOT_GIVEN else value for value in row[1:1 + width]),
+                 int(row[1 + width]), *(float(value) for value in row[2 + width:]))
+        for row in db.session.execute(summary_query(campaign_id, indicators, dimensions, waves, weighted))
+    ]
+
+
+def summary_query(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str],
+                  waves: Sequence[int] | None = None, weighted: bool = True):
+    """indicator, the dimensions, n, Σw, Σwy, Σwy², Σw² per cell, summed over the summary rows it covers."""
+    summary = IndicatorSummary.__table__.c
+    columns = [summary[_COLUMNS[name]] for name in dimensions]
+    if weighted:
+        sums = [summary.sum_w, summary.sum_wy, summary.sum_wy2, summary.sum_w2]
+    else:  # every weight 1: Σw = Σw² = n
+        sums = [cast(summary.n, Float), summary.sum_y, summary.sum_y2, cast(summary.n, Float)]
+    query = (
+        select(summary.indicator, *columns, func.sum(summary.n), *(func.sum(column) for column in sums))
+        .where(summary.campaign_id == campaign_id, summary.indicator.in_([i.key for i in indicators]))
+        .group_by(summary.indicator, *columns)
+    )
+    return query.where(summary.wave_id.in_(waves)) if waves else query
+
+
+@lru_cache(maxsize=64)
+def _indicators(definition: Definition) -> tuple[Indicator, ...]:
+    # published definitions are cached objects (published_definition), so identity is a fine key
+    return tuple(indicators_of(definition))
+
+
+def record_response(definition: Definition, campaign_id: int, wave_id: int, district_id: int | None,
+                    rows: Iterable[Stored], weight: float = 1.0) -> None:
+    """Add one stored response's scores to its cell's summaries (in the caller's transaction)."""
+    values: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        if row.value is not None:
+            values[row.item_key].append(row.value)
+    scores = response_scores(_indicators(definition), values)
+    if not scores:
+        return
+    cell = {"campaign_id": campaign_id, "wave_id": wave_id,
+            "district_id": NOT_GIVEN if district_id is None else district_id}
+    for name in SUMMARY_ITEMS:
+        given = values.get(name)
+        cell[name] = int(given[0]) if given else NOT_GIVEN
+    # sorted, so that concurrent submissions to one cell lock its rows in the same order (no deadlock)
+    additions = [
+        dict(cell, indicator=key, n=1, sum_w=weight, sum_wy=weight * score, sum_wy2=weight * score * score,
+             sum_w2=weight * weight, sum_y=score, sum_y2=score * score)
+        for key, score in sorted(scores.items())
+    ]
+    insert_for = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert_for(IndicatorSummary).values(additions)
+    table = IndicatorSummary.__table__.c
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=_CELL_KEY, set_={name: table[name] + statement.excluded[name] for name in SUMS}))
+
+
+def response_scores(indicators: Iterable[Indicator], values: Mapping[str, list[float]]) -> dict[str, float]:
+    """Each indicator's score for one response, exactly as aggregation.py scores it in SQL."""
+    scores = {}
+    for indicator in indicators:
+        if indicator.base and not _holds(indicator.base, values):
+            continue
+        if indicator.kind == "proportion":
+            given = [value for item in indicator.items for value in values.get(item.key, ())]
+            if given:
+                scores[indicator.key] = 1.0 if any(value in indicator.codes for value in given) else 0.0
+            continue
+        scaled = [
+            ((item.high - value) if item.is_reversed else (value - item.low)) * (100.0 / (item.high - item.low))
+            for item in indicator.items for value in values.get(item.key, ())
+        ]
+        if scaled and len(scaled) >= indicator.min_answered:
+            scores[indicator.key] = sum(scaled) / len(scaled)
+    return scores
+
+
+def _holds(condition: Mapping, values: Mapping[str, list[float]]) -> bool:
+    """A base condition on coded values, as aggregation.condition_clause tests it in SQL."""
+    if "not" in condition:
+        return not _holds(condition["not"], values)
+    if "all" in condition:
+        return all(_holds(part, values) for part in condition["all"])
+    if "any" in condition:
+        return any(_holds(part, values) for part in condition["any"])
+    given = values.get(condition["item"], ())
+    if "equals" in condition:
+        found = condition["equals"] in given
+    elif "in" in condition:
+        found = any(value in condition["in"] for value in given)
+    else:
+        found = bool(given)
+    return found if condition.get("answered", True) else not found
+
+
+def rebuild_summaries(campaign_id: int, definition: Definition, connection=None) -> None:
+    """Recompute a campaign's summaries from its answers: after a bulk load, or when weights change.
+
+    ``connection`` lets a migration run it; by default it runs in the session's transaction. On PostgreSQL
+    the table is locked against concurrent submissions until commit, so none is counted twice or missed.
+    """
+    runner = db.session if connection is None else connection
+    dialect = (db.session.get_bind() if connection is None else connection).dialect.name
+    if dialect == "postgresql":
+        runner.execute(text("LOCK TABLE indicator_summaries IN SHARE ROW EXCLUSIVE MODE"))
+    table = IndicatorSummary.__table__
+    runner.execute(delete(table).where(table.c.campaign_id == campaign_id))
+    indicators = indicators_of(definition)
+    if not indicators:
+        return
+    cells = cell_query(campaign_id, indicators, SUMMARY_DIMENSIONS, weighted=True).subquery()
+    given = [func.coalesce(cast(cells.c[f"d_{name}"], Integer), NOT_GIVEN) for name in SUMMARY_DIMENSIONS]
+    source = select(
+        literal(campaign_id, Integer), cells.c.indicator, *given, *(cells.c[name] for name in SUMS))
+    runner.execute(insert(table).from_select(
+        ["campaign_id", "indicator", *_COLUMNS.values(), *SUMS], source))

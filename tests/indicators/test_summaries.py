@@ -1,0 +1,146 @@
+"""Summaries kept at submission give exactly the sums that grouping the answers gives, however they are built."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from imppulse_survey.campaigns.services import add_wave, create_invitations
+from imppulse_survey.demo.simulation import Respondent
+from imppulse_survey.extensions import db
+from imppulse_survey.indicators.aggregation import answer_cell_sums
+from imppulse_survey.indicators.models import IndicatorSummary
+from imppulse_survey.indicators.services import campaign_indicators
+from imppulse_survey.indicators.summaries import SUMMARY_DIMENSIONS, cell_sums, rebuild_summaries
+from imppulse_survey.indicators.weighting import rake_campaign
+from imppulse_survey.questionnaires.definition import published_definition
+from imppulse_survey.responses.models import Response
+from imppulse_survey.responses.services import submit
+
+from ..factories import days_ago
+
+# every breakdown by up to two standard dimensions, and two of three
+BREAKDOWNS = [shape for size in range(3) for shape in itertools.combinations(SUMMARY_DIMENSIONS, size)] + [
+    ("wave", "district", "age_band"), ("district", "gender", "police_contact")]
+
+
+def by_cell(cells):
+    return {(cell.indicator, cell.dimensions): cell for cell in cells}
+
+
+def assert_same_sums(summed, grouped):
+    assert set(summed) == set(grouped)
+    for key, cell in grouped.items():
+        other = summed[key]
+        assert other.n == cell.n, key
+        for name in ("sum_w", "sum_wy", "sum_wy2", "sum_w2"):
+            assert getattr(other, name) == pytest.approx(getattr(cell, name), rel=1e-9, abs=1e-9), (key, name)
+
+
+def summary_rows(campaign_id):
+    rows = db.session.scalars(select(IndicatorSummary).filter_by(campaign_id=campaign_id)).all()
+    return {(r.indicator, r.wave_id, r.district_id, r.age_band, r.gender, r.police_contact):
+            (r.n, r.sum_w, r.sum_wy, r.sum_wy2, r.sum_w2, r.sum_y, r.sum_y2) for r in rows}
+
+
+@pytest.fixture
+def demo(make):
+    """A resident and an officer campaign over two waves, every response stored by the submission service."""
+    versions = make.standard_versions()
+    city = make.city("nantes", districts=5)
+    label = {"fr": "les marches", "en": "the walks"}
+    residents = make.campaign("nantes-residents", city, versions["resident-perception"], pilot_label=label)
+    officers = make.campaign("nantes-officers", city, versions["officer-feedback"], access_mode="invitation",
+                             pilot_label=label)
+    for campaign, per_wave in ((residents, 70), (officers, 30)):
+        for wave in (campaign.waves[0], add_wave(campaign, "follow-up", days_ago(3), None)):
+            for number in range(per_wave):
+                respondent = Respondent(campaign, wave, seed=number)
+                token = create_invitations(campaign, 1)[0] if campaign.access_mode == "invitation" else None
+                submit(campaign, respondent.answers(), language=respondent.language, submission_id=str(uuid.uuid4()),
+                       channel="demo", token=token, wave=wave)
+    db.session.commit()
+    return {"resident": residents, "officer": officers}
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_every_standard_breakdown_matches_the_answers(demo, weighted):
+    for campaign in demo.values():
+        indicators = campaign_indicators(campaign)
+        assert indicators
+        for shape in BREAKDOWNS:
+            assert_same_sums(by_cell(cell_sums(campaign.id, indicators, shape, weighted=weighted)),
+                             by_cell(answer_cell_sums(campaign.id, indicators, shape, weighted=weighted)))
+
+
+def test_wave_filters_match_the_answers(demo):
+    campaign = demo["resident"]
+    indicators = campaign_indicators(campaign)
+    for wave in campaign.waves:
+        assert_same_sums(by_cell(cell_sums(campaign.id, indicators, ["district"], waves=[wave.id])),
+                         by_cell(answer_cell_sums(campaign.id, indicators, ["district"], waves=[wave.id])))
+
+
+def test_a_rebuild_reproduces_what_the_submissions_built(demo):
+    for campaign in demo.values():
+        built = summary_rows(campaign.id)
+        assert sum(n for n, *_ in built.values()) > 0
+        rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
+        db.session.commit()
+        rebuilt = summary_rows(campaign.id)
+        assert set(rebuilt) == set(built)
+        for key, sums in built.items():
+            assert rebuilt[key] == pytest.approx(sums, rel=1e-9, abs=1e-9), key
+
+
+def test_other_items_are_grouped_from_the_answers(demo):
+    campaign = demo["resident"]
+    indicators = campaign_indicators(campaign)
+    cells = cell_sums(campaign.id, indicators, ["district", "safe_after_dark"])
+    assert cells and {cell.dimensions[1] for cell in cells} - {None}
+    assert_same_sums(by_cell(cells), by_cell(answer_cell_sums(campaign.id, indicators, ["district", "safe_after_dark"])))
+
+
+def test_raking_rebuilds_the_weighted_sums(demo):
+    campaign = demo["resident"]
+    margins = {"gender": {1: 480.0, 2: 500.0, 3: 20.0}, "district": {d.code: 100.0 + d.code for d in campaign.city.districts}}
+    rake_campaign(campaign, margins)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).where(Response.campaign_id == campaign.id, Response.weight != 1.0))
+    indicators = campaign_indicators(campaign)
+    for shape in [(), ("district",), ("wave", "gender")]:
+        assert_same_sums(by_cell(cell_sums(campaign.id, indicators, shape)),
+                         by_cell(answer_cell_sums(campaign.id, indicators, shape)))
+
+
+def test_a_campaign_without_responses_has_no_summaries(make):
+    campaign = make.campaign()
+    assert cell_sums(campaign.id, campaign_indicators(campaign), ["district"]) == []
+
+
+def test_20_parallel_submissions_into_one_cell_are_all_counted(app, make):
+    from ..api.test_submissions import body, post
+
+    campaign = make.campaign()
+    slug, data = campaign.slug, body()
+    db.session.commit()
+    barrier, statuses = threading.Barrier(20), []
+
+    def attempt():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(post(client, slug, dict(data, submission_id=str(uuid.uuid4()))).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 20
+    counts = db.session.execute(select(IndicatorSummary.indicator, IndicatorSummary.n)
+                                .filter_by(campaign_id=campaign.id)).all()
+    assert counts and all(n == 20 for _, n in counts)
