@@ -49,9 +49,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
     from .accounts.views import bp as accounts_bp
-    from .accounts.views import login_manager
+    from .accounts.views import TokenRequestsAreStateless, login_manager
 
     login_manager.init_app(app)
+    app.session_interface = TokenRequestsAreStateless()
     app.register_blueprint(accounts_bp)
     app.jinja_env.globals["selected"] = selected
     register_error_handlers(app)

@@ -308,17 +308,51 @@ def users_create(email, role, city_slug, password_stdin):
 @committing
 def users_token(email, label):
     """Make a personal API token; it is printed once, on the last line."""
+    from .accounts.services import issue_token
+
+    token = issue_token(find_user(email), label)
+    click.echo("Keep this token secret; it is shown only now:")
+    click.echo(token)
+
+
+@users_cli.command("tokens")
+@click.argument("email")
+@committing
+def users_tokens(email):
+    """List a user's API tokens (their ids, labels and dates; the tokens themselves are never stored)."""
+    from sqlalchemy import select
+
+    from .accounts.models import ApiToken
+
+    tokens = db.session.scalars(select(ApiToken).filter_by(user_id=find_user(email).id).order_by(ApiToken.id)).all()
+    for token in tokens:
+        click.echo(f"{token.id}\t{token.label}\tcreated {token.created_on}\t{'revoked' if token.is_revoked else 'active'}")
+    if not tokens:
+        click.echo(f"{email} has no API token")
+
+
+@users_cli.command("revoke")
+@click.argument("email")
+@click.argument("token_id", type=int)
+@committing
+def users_revoke(email, token_id):
+    """Revoke one of a user's API tokens (ids from `users tokens`); requests with it are refused at once."""
+    from .accounts.services import revoke_token
+
+    revoke_token(find_user(email), token_id)
+    click.echo(f"token {token_id} of {email} revoked")
+
+
+def find_user(email: str):
     from sqlalchemy import select
 
     from .accounts.models import User
-    from .accounts.services import AccountError, issue_token, normalise_email
+    from .accounts.services import AccountError, normalise_email
 
     user = db.session.scalar(select(User).filter_by(email=normalise_email(email)))
     if user is None:
         raise AccountError(f"no user {email}")
-    token = issue_token(user, label)
-    click.echo("Keep this token secret; it is shown only now:")
-    click.echo(token)
+    return user
 
 
 weights_cli = AppGroup("weights", help="Weighting campaigns to population margins.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -30,10 +31,30 @@ def load_user(session_id: str):
 
 @login_manager.request_loader
 def load_user_from_token(req):
-    header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return user_for_token(header.removeprefix("Bearer ").strip())
+    if carries_token(req):
+        return user_for_token(req.headers["Authorization"].removeprefix("Bearer ").strip())
     return None
+
+
+def carries_token(req) -> bool:
+    return req.headers.get("Authorization", "").startswith("Bearer ")
+
+
+class TokenRequestsAreStateless(SecureCookieSessionInterface):
+    """A request with a bearer token neither reads nor writes the session cookie.
+
+    Otherwise a cookie that a token request left behind (a CSRF token, say) would make strong session protection
+    treat the next token request as a hijacked session and refuse it, and a token holder would get a session.
+    """
+
+    def open_session(self, app, req):
+        if carries_token(req):
+            return self.session_class()
+        return super().open_session(app, req)
+
+    def save_session(self, app, session, response):
+        if not carries_token(request):
+            super().save_session(app, session, response)
 
 
 def login_email_key() -> str:

@@ -157,6 +157,7 @@ class WaveEstimateSchema(EstimateSchema):
 
 
 class ChangeSchema(Schema):
+    campaign = fields.String(required=True)
     indicator = fields.String(required=True)
     kind = fields.String(required=True)
     suppressed = fields.Boolean(required=True)

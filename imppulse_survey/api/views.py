@@ -137,7 +137,7 @@ def indicator_change_view(slug: str, key: str):
     if problems:
         return problem(400, "invalid query parameters", {name.rstrip("_"): p for name, p in problems.items()})
     result = indicator_change(campaign, indicator, known[query["from_"]], known[query["to"]], query["weighted"])
-    return jsonify(ChangeSchema().dump({"indicator": key, "kind": indicator.kind, **result}))
+    return jsonify(ChangeSchema().dump({"campaign": campaign.slug, "indicator": key, "kind": indicator.kind, **result}))
 
 
 @bp.get("/cities/<city_slug>/mirror")

@@ -151,3 +151,23 @@ def test_staff_see_their_own_city_only(client, runner, make, cities):
     login(client, "efus@efus.eu")
     page = client.get("/en/staff/").get_data(as_text=True)
     assert "nantes-residents" in page and "lisbon-residents" in page
+
+
+def test_tokens_are_listed_and_revoked_from_the_command_line(client, runner, cities):
+    create(runner, "ana@lisboa.pt", "analyst", "lisbon")
+    create(runner, "rui@lisboa.pt", "viewer", "lisbon")
+    token = runner.invoke(args=["imppulse", "users", "token", "ana@lisboa.pt", "--label", "laptop"]).output.split()[-1]
+    listed = runner.invoke(args=["imppulse", "users", "tokens", "ana@lisboa.pt"]).output
+    token_id = int(listed.split("\t")[0])
+    assert "laptop" in listed and "active" in listed and token not in listed
+    headers = {"Authorization": f"Bearer {token}"}
+    first = client.get("/en/staff/", headers=headers)
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers  # token requests keep no session
+    refused = runner.invoke(args=["imppulse", "users", "revoke", "rui@lisboa.pt", str(token_id)])
+    assert refused.exit_code == 1 and "no such token" in refused.output  # only the owner's tokens
+    assert client.get("/en/staff/", headers=headers).status_code == 200
+    revoked = runner.invoke(args=["imppulse", "users", "revoke", "ana@lisboa.pt", str(token_id)])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/en/staff/", headers=headers).status_code == 302
+    assert "revoked" in runner.invoke(args=["imppulse", "users", "tokens", "ana@lisboa.pt"]).output
+    assert runner.invoke(args=["imppulse", "users", "tokens", "nobody@x.eu"]).exit_code == 1
