@@ -8,8 +8,8 @@ from flask import Flask
 
 from . import core  # noqa: F401 - registers the SQLite connection settings
 from .config import PROJECT_ROOT, Config, load_config
-from .core import database  # noqa: F401
-from .extensions import babel, csrf, db, limiter, migrate
+from .core import database  # noqa: F401 - its connection event listeners must be registered
+from .extensions import csrf, db, limiter, migrate
 
 
 def create_app(config: Config | dict | None = None) -> Flask:

@@ -17,6 +17,7 @@ from statsmodels.stats.proportion import proportion_confint
 from .aggregation import CellSums
 
 CONFIDENCE = 0.95
+ROUNDING = 1e-10  # relative size of a variance that is only floating-point rounding
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def estimates(kind: str, cells: Sequence[CellSums], confidence: float = CONFIDEN
             columns = (centre * 100, deviation / np.sqrt(n_eff) * 100, low * 100, high * 100, deviation)
         else:
             # a weighted variance, made unbiased the way a sample variance is (n_eff / (n_eff - 1))
-            spread = np.maximum(sum_wy2 / sum_w - centre ** 2, 0.0)
+            spread = sum_wy2 / sum_w - centre ** 2
+            # Σwy²/Σw − ȳ² cancels badly when every score is alike: what is left is rounding, not spread
+            spread = np.where(spread <= ROUNDING * np.maximum(centre ** 2, 1.0), 0.0, spread)
             several = n_eff > 1
             deviation = np.where(several, np.sqrt(spread * n_eff / (n_eff - 1)), np.nan)
             error = np.where(several, deviation / np.sqrt(n_eff), np.nan)

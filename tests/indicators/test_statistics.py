@@ -14,7 +14,8 @@ from imppulse_survey.campaigns.services import open_wave
 from imppulse_survey.extensions import db
 from imppulse_survey.indicators.summaries import cell_sums
 from imppulse_survey.indicators.definitions import indicators_of
-from imppulse_survey.indicators.statistics import change, estimate
+from imppulse_survey.indicators.aggregation import CellSums
+from imppulse_survey.indicators.statistics import change, estimate, estimates
 from imppulse_survey.questionnaires.definition import Definition
 
 from ..factories import bulk_load, minimal_questionnaire
@@ -173,3 +174,38 @@ def test_change_between_waves_for_a_proportion(survey):
                                    compare="diff", correction=False)
     assert result.difference == pytest.approx((second.mean() - first.mean()) * 100, rel=1e-9)
     assert result.p_value == pytest.approx(test.pvalue, rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["mean", "proportion"])
+def test_a_whole_table_at_once_gives_each_cell_its_own_figures(kind):
+    """The edge cases side by side: no one, one respondent, everyone alike, and ordinary cells."""
+    rng = np.random.default_rng(7)
+    samples = [np.array([]), np.array([60.0]), np.array([50.0, 50.0, 50.0]), rng.integers(0, 2, 40) * 100.0,
+               rng.uniform(0, 100, 25), np.array([0.0, 100.0])]
+    if kind == "proportion":
+        samples = [sample / 100 if sample.size else sample for sample in samples]
+        samples = [np.round(sample) for sample in samples]
+    cells = []
+    for index, sample in enumerate(samples):
+        weights = rng.uniform(0.5, 2.0, sample.size)
+        cells.append(CellSums("x", (index,), int(sample.size), float(weights.sum()), float((weights * sample).sum()),
+                              float((weights * sample ** 2).sum()), float((weights ** 2).sum())))
+    together = estimates(kind, cells)
+    assert together[0] is None
+    for cell, result, sample in zip(cells[1:], together[1:], samples[1:], strict=True):
+        weights_sum = cell.sum_w
+        n_eff = weights_sum ** 2 / cell.sum_w2
+        centre = cell.sum_wy / weights_sum
+        if kind == "proportion":
+            low, high = proportion_confint(centre * n_eff, n_eff, alpha=0.05, method="wilson")
+            assert (result.ci_low, result.ci_high) == pytest.approx((low * 100, high * 100), rel=1e-9, abs=1e-9)
+            assert result.estimate == pytest.approx(centre * 100)
+        elif n_eff <= 1:
+            assert np.isnan(result.ci_low) and np.isnan(result.ci_high)
+        elif np.ptp(sample) == 0:
+            assert result.ci_low == result.ci_high == pytest.approx(centre)
+        else:
+            variance = (cell.sum_wy2 / weights_sum - centre ** 2) * n_eff / (n_eff - 1)
+            low, high = stats.t.interval(0.95, df=n_eff - 1, loc=centre, scale=np.sqrt(variance / n_eff))
+            assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-9)
+        assert result == estimate(kind, cell) or np.isnan(result.ci_low)
