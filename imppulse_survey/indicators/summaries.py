@@ -91,11 +91,17 @@ def record_response(definition: Definition, campaign_id: int, wave_id: int, dist
              sum_w2=weight * weight, sum_y=score, sum_y2=score * score)
         for key, score in sorted(scores.items())
     ]
-    insert_for = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert_for(IndicatorSummary).values(additions)
+    db.session.execute(_upsert(db.session.get_bind().dialect.name), additions)
+
+
+@lru_cache(maxsize=2)
+def _upsert(dialect: str):
+    """One statement for every submission, so that it is compiled once; executed with many rows, it becomes one
+    multi-row INSERT … ON CONFLICT DO UPDATE on PostgreSQL (insertmanyvalues) and a prepared loop on SQLite."""
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(IndicatorSummary.__table__)
     table = IndicatorSummary.__table__.c
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=_CELL_KEY, set_={name: table[name] + statement.excluded[name] for name in SUMS}))
+    return statement.on_conflict_do_update(
+        index_elements=_CELL_KEY, set_={name: table[name] + statement.excluded[name] for name in SUMS})
 
 
 def response_scores(indicators: Iterable[Indicator], values: Mapping[str, list[float]]) -> dict[str, float]:

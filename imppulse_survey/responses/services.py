@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -98,12 +99,7 @@ def submit(
         submitted_on=submitted_on or utcnow().date(),
     )
     # The unique submission_id decides races: of concurrent twins, one inserts, the others get no row back.
-    response_id = db.session.scalar(
-        _insert_for(db.session.get_bind().dialect.name)(Response)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["submission_id"])
-        .returning(Response.id)
-    )
+    response_id = db.session.scalar(_insert_response(db.session.get_bind().dialect.name), values)
     if response_id is None:
         earlier = _earlier_response(campaign, normalised_id)
         if earlier is None:  # the id belongs to a response of another campaign
@@ -136,8 +132,12 @@ def _checked(campaign: Campaign, raw_answers: Mapping, language: str, token: str
     return wave, definition, districts, cleaned
 
 
-def _insert_for(dialect: str):
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+@lru_cache(maxsize=2)
+def _insert_response(dialect: str):
+    """Built once and executed with each submission's values, so that it is compiled once."""
+    table = Response.__table__
+    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert_for(table).on_conflict_do_nothing(index_elements=["submission_id"]).returning(table.c.id)
 
 
 def _earlier_response(campaign: Campaign, submission_id: str) -> int | None:
