@@ -41,7 +41,7 @@ from common import (  # noqa: E402 - bench/ is the script's own directory, first
 TARGET_MS, TARGET_RATIO = 300, 1.5
 WAVES = ["baseline", "follow-up"]
 MISSING_PER_MILLE = 40  # share of answers that are a missing-value code, where the item offers one
-ANSWER_INDEXES = {"ix_answers_response_item": "response_id, item_key", "ix_answers_item_value": "item_key, value"}
+ANSWER_INDEXES = {"ix_answers_response_item": "response_id, item_key"}
 HASH_RANGE = 1_000_003  # a prime
 MULTIPLIERS = (48271, 69621, 16807, 39373, 40692, 40014, 63308, 71473, 85711, 92717, 103669, 117419, 124139,
                150889, 176753, 191693, 218971, 262139, 298483, 331777, 376483, 419053, 473191, 524287, 573493,

@@ -8,7 +8,7 @@ from flask import Flask
 
 from . import core  # noqa: F401 - registers the SQLite connection settings
 from .config import PROJECT_ROOT, Config, load_config
-from .core import database  # noqa: F401 - its connection event listeners must be registered
+from .core.database import give_back_write_turn
 from .extensions import csrf, db, limiter, migrate
 
 
@@ -25,6 +25,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         app.config.from_mapping(config)
 
     db.init_app(app)
+    app.teardown_appcontext(give_back_write_turn)  # whatever happened in the request
     with app.app_context():
         # psycopg would send a bulk insert without RETURNING as one statement per row; one multi-row INSERT is
         # a third of the database's work for a submission's answers

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import DBAPIError
 
+from ..campaigns.facts import campaign_facts
 from ..campaigns.models import Campaign, City
+from ..core.database import reads_outside_transactions
 from ..extensions import csrf, db, limiter
 from ..i18n import text_in
 from ..questionnaires.definition import item_type
@@ -81,7 +83,8 @@ def responses(slug: str):
         data = SUBMISSION.load(body)
     except ValidationError as error:
         return problem(400, "invalid submission", error.messages)
-    campaign = find_campaign(slug)
+    reads_outside_transactions()  # the storage service begins the transaction it needs
+    campaign = campaign_facts(slug)
     if campaign is None:
         return problem(404, "no such campaign")
     try:

@@ -101,6 +101,11 @@ class Campaign(db.Model):
         return f"<Campaign {self.slug}>"
 
 
+def is_open(opens_dt: dt.datetime | None, closes_dt: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether fieldwork scheduled from ``opens_dt`` to ``closes_dt`` (none: open-ended) is taking responses."""
+    return opens_dt is not None and opens_dt <= now and (closes_dt is None or now < closes_dt)
+
+
 class Wave(db.Model):
     """One round of fieldwork of a campaign; waves are compared to see what changed."""
 
@@ -125,11 +130,7 @@ class Wave(db.Model):
     campaign: Mapped[Campaign] = relationship(back_populates="waves")
 
     def is_open(self, now: dt.datetime) -> bool:
-        return (
-            self.opens_dt is not None
-            and self.opens_dt <= now
-            and (self.closes_dt is None or now < self.closes_dt)
-        )
+        return is_open(self.opens_dt, self.closes_dt, now)
 
     def status(self, now: dt.datetime | None = None) -> str:
         now = now or utcnow()

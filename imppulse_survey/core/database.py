@@ -1,13 +1,20 @@
 """Database behaviour that the models alone cannot express."""
 
+import fcntl
+import os
 import sqlite3
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+ISOLATION_LEVEL, AUTOCOMMIT = "isolation_level", "AUTOCOMMIT"
 
 
 @event.listens_for(Engine, "connect")
@@ -34,17 +41,125 @@ def _begin(connection):
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def reads_outside_transactions() -> None:
+    """PostgreSQL: run the request's statements in autocommit until ``begin_write()`` begins a transaction.
+
+    For a request whose only write is a single statement (a submission to an open campaign), the BEGIN and
+    COMMIT round trips are pure cost: a statement is a transaction by itself. SQLite is left as it is: its
+    reads already begin deferred, and its writes need ``begin_write()`` for the write lock.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={ISOLATION_LEVEL: AUTOCOMMIT})
+
+
 def begin_write() -> None:
     """Start the session's write transaction; call it before the reads that a write depends on.
 
     On SQLite, a read-only transaction already open is ended (it changed nothing) and a new one begins with the
-    write lock, waiting for it up to the busy timeout; on PostgreSQL, row locks and constraints do this work.
+    write lock, waiting for it up to the busy timeout; on PostgreSQL, row locks and constraints do this work,
+    and a session reading in autocommit (``reads_outside_transactions``) begins a transaction here.
     """
     session = db.session()  # the request's session behind the scoped proxy
     if session.get_bind().dialect.name != "sqlite":
+        if session.in_transaction() and session.connection().get_execution_options().get(
+                ISOLATION_LEVEL) == AUTOCOMMIT:
+            # reads ran outside a transaction (reads_outside_transactions): begin a real one for the writes
+            session.commit()
+            session.connection(execution_options={ISOLATION_LEVEL: session.get_bind().dialect.default_isolation_level})
         return
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() must come before the transaction's first change")
         session.commit()
+    _writers.wait_for_turn(session.get_bind().url.database)
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
+class _WriterQueue:
+    """Writers to one SQLite file wait for their turn on an ``flock``, not in SQLite's busy handler.
+
+    SQLite lets one writer in at a time and makes the others poll, sleeping 1, 2, 5… ms between tries, while a
+    submission holds the lock for a few tenths of a millisecond: under load the cores sat idle a quarter of the
+    time. The kernel wakes the next ``flock`` waiter as soon as the lock is released. SQLite's own lock still
+    decides who writes; this only orders the waiting, so a turn given back a moment early or late costs at most
+    one poll. The turn is given back after the commit or rollback, and at the end of every request.
+    """
+
+    def __init__(self):
+        self._threads = threading.Lock()  # an flock is per process: threads of one process queue here first
+        self._holder: int | None = None
+        self._files: dict[tuple[int, str], object] = {}
+        self._held = None
+
+    def wait_for_turn(self, database: str | None) -> None:
+        if not database or database == ":memory:" or self._holder == threading.get_ident():
+            return
+        self._threads.acquire()
+        try:
+            key = (os.getpid(), database)  # a forked worker opens its own file: an flock is shared across fork
+            handle = self._files.get(key)
+            if handle is None:
+                handle = self._files[key] = open(f"{database}-writers", "ab")  # noqa: SIM115 - kept open
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._holder, self._held = threading.get_ident(), handle
+
+    def give_back(self, *_) -> None:
+        if self._holder != threading.get_ident():
+            return
+        fcntl.flock(self._held, fcntl.LOCK_UN)
+        self._holder = self._held = None
+        self._threads.release()
+
+
+_writers = _WriterQueue()
+give_back_write_turn = _writers.give_back
+event.listen(Session, "after_commit", give_back_write_turn)
+event.listen(Session, "after_rollback", give_back_write_turn)
+
+
+def insert_rows(table: Table, columns: Sequence[str], rows: Sequence[tuple], on_conflict: str = "") -> None:
+    """Insert many rows with the fewest cycles: the hot path of every submission (its answers, its summaries).
+
+    SQLAlchemy's Core executemany processes each parameter in Python, which cost a submission more than the
+    database's own work (0.85 ms against 0.27 ms for 32 answers on SQLite). Here SQLite gets the driver's
+    ``executemany``; PostgreSQL gets one ``INSERT … SELECT FROM unnest(arrays)``, one array per column: one
+    round trip, and a statement whose text never changes, so that psycopg converts it once and the server
+    prepares it (a multi-row ``VALUES`` text cost psycopg 0.7 ms of parsing per submission). Table and column
+    names come from the models, never from input; values are always bound parameters.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(_sqlite_insert(table.name, tuple(columns), on_conflict), list(rows))
+        return
+    connection.exec_driver_sql(_postgresql_insert(table, tuple(columns), on_conflict), column_arrays(rows))
+
+
+@lru_cache(maxsize=64)
+def _sqlite_insert(table: str, columns: tuple[str, ...], on_conflict: str) -> str:
+    markers = ", ".join("?" * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({markers}) {on_conflict}".rstrip()
+
+
+@lru_cache(maxsize=64)
+def _postgresql_insert(table: Table, columns: tuple[str, ...], on_conflict: str) -> str:
+    source = unnest_arrays(table, columns)
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM {source} {on_conflict}".rstrip()
+
+
+def unnest_arrays(table: Table, columns: Sequence[str]) -> str:
+    """PostgreSQL: ``unnest(%s::TYPE[], …)``, a row source of one bound array per column of ``table``."""
+    from sqlalchemy.dialects import postgresql
+
+    types = (table.c[name].type.compile(dialect=postgresql.dialect()) for name in columns)
+    return "unnest(" + ", ".join(f"%s::{name}[]" for name in types) + ")"
+
+
+def column_arrays(rows: Sequence[tuple]) -> tuple[list, ...]:
+    """Rows turned into one list per column, the parameters of ``unnest_arrays``."""
+    return tuple(list(values) for values in zip(*rows, strict=True))

@@ -5,7 +5,7 @@ cell of wave × district × age band × gender × police contact, the counts and
 add up, so any breakdown over these standard dimensions is a ``GROUP BY`` over a few thousand summary rows.
 Breakdowns by any other item are computed from the answers (aggregation.py), as is every rebuild.
 
-A submission adds its scores with one upsert; a bulk load or a change of weights rebuilds the campaign's
+A submission adds its scores with one upsert (summary_additions); a bulk load or a change of weights rebuilds the campaign's
 summaries from the answers in one ``INSERT … SELECT``. A test checks both ways give the same sums.
 """
 
@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from sqlalchemy import Float, Integer, cast, delete, func, insert, literal, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..questionnaires.definition import Definition
@@ -31,7 +29,11 @@ SUMMARY_ITEMS = ("age_band", "gender", "police_contact")
 SUMMARY_DIMENSIONS = ("wave", "district", *SUMMARY_ITEMS)
 SUMS = ("n", "sum_w", "sum_wy", "sum_wy2", "sum_w2", "sum_y", "sum_y2")
 _COLUMNS = {"wave": "wave_id", "district": "district_id", **{name: name for name in SUMMARY_ITEMS}}
-_CELL_KEY = ["campaign_id", "indicator", *_COLUMNS.values()]
+_CELL_KEY = ["campaign_id", *_COLUMNS.values(), "indicator"]  # the unique index's order
+SUMMARY_COLUMNS = ("campaign_id", *_COLUMNS.values(), "indicator", *SUMS)
+# the same clause in SQLite and PostgreSQL: a cell already there gets the response's counts and sums added
+ADD_TO_CELL = (f"ON CONFLICT ({', '.join(_CELL_KEY)}) DO UPDATE SET "
+                + ", ".join(f"{name} = indicator_summaries.{name} + excluded.{name}" for name in SUMS))
 
 
 def cell_sums(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str] = (),
@@ -70,38 +72,24 @@ def _indicators(definition: Definition) -> tuple[Indicator, ...]:
     return tuple(indicators_of(definition))
 
 
-def record_response(definition: Definition, campaign_id: int, wave_id: int, district_id: int | None,
-                    rows: Iterable[Stored], weight: float = 1.0) -> None:
-    """Add one stored response's scores to its cell's summaries (in the caller's transaction)."""
+def summary_additions(definition: Definition, campaign_id: int, wave_id: int, district_id: int | None,
+                      rows: Iterable[Stored], weight: float = 1.0) -> list[tuple]:
+    """One response's rows to add to ``indicator_summaries`` (``SUMMARY_COLUMNS``), in the transaction that
+    stores the response, with ``ADD_TO_CELL`` for the cells already there."""
     values: dict[str, list[float]] = defaultdict(list)
     for row in rows:
         if row.value is not None:
             values[row.item_key].append(row.value)
     scores = response_scores(_indicators(definition), values)
-    if not scores:
-        return
-    cell = {"campaign_id": campaign_id, "wave_id": wave_id,
-            "district_id": NOT_GIVEN if district_id is None else district_id}
+    cell = [campaign_id, wave_id, NOT_GIVEN if district_id is None else district_id]
     for name in SUMMARY_ITEMS:
         given = values.get(name)
-        cell[name] = int(given[0]) if given else NOT_GIVEN
+        cell.append(int(given[0]) if given else NOT_GIVEN)
     # sorted, so that concurrent submissions to one cell lock its rows in the same order (no deadlock)
-    additions = [
-        dict(cell, indicator=key, n=1, sum_w=weight, sum_wy=weight * score, sum_wy2=weight * score * score,
-             sum_w2=weight * weight, sum_y=score, sum_y2=score * score)
+    return [
+        (*cell, key, 1, weight, weight * score, weight * score * score, weight * weight, score, score * score)
         for key, score in sorted(scores.items())
     ]
-    db.session.execute(_upsert(db.session.get_bind().dialect.name), additions)
-
-
-@lru_cache(maxsize=2)
-def _upsert(dialect: str):
-    """One statement for every submission, so that it is compiled once; executed with many rows, it becomes one
-    multi-row INSERT … ON CONFLICT DO UPDATE on PostgreSQL (insertmanyvalues) and a prepared loop on SQLite."""
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(IndicatorSummary.__table__)
-    table = IndicatorSummary.__table__.c
-    return statement.on_conflict_do_update(
-        index_elements=_CELL_KEY, set_={name: table[name] + statement.excluded[name] for name in SUMS})
 
 
 def response_scores(indicators: Iterable[Indicator], values: Mapping[str, list[float]]) -> dict[str, float]:

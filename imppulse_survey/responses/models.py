@@ -55,8 +55,9 @@ class Answer(db.Model):
     __tablename__ = "answers"
     __table_args__ = (
         CheckConstraint("(value IS NULL) <> (missing IS NULL)", name="value_or_missing"),
-        Index("ix_answers_item_value", "item_key", "value"),
-        # one response's answer to one item: the lookup behind every breakdown and condition in aggregation.py
+        # one response's answer to one item: the lookup behind every score, breakdown and condition in
+        # aggregation.py. An (item_key, value) index made the plans no faster and cost each submission a page
+        # write per answer, since its 30-odd answers land in 30-odd places of such an index.
         Index("ix_answers_response_item", "response_id", "item_key"),
     )
 

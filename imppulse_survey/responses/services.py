@@ -13,19 +13,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..campaigns.facts import CampaignFacts, WaveWindow
 from ..campaigns.models import Campaign, District, Invitation, Wave
 from ..campaigns.services import hash_token
-from ..core.database import begin_write
+from ..core.database import begin_write, column_arrays, insert_rows, unnest_arrays
 from ..core.models import utcnow
 from ..extensions import db
-from ..indicators.summaries import record_response
-from ..questionnaires.definition import published_definition
+from ..indicators.models import IndicatorSummary
+from ..indicators.summaries import ADD_TO_CELL, SUMMARY_COLUMNS, summary_additions
+from ..questionnaires.definition import Definition, published_definition
 from ..questionnaires.types import Stored
 from .models import Answer, Response, TextAnswer
+
+
+RESPONSE_COLUMNS = ("campaign_id", "wave_id", "questionnaire_version_id", "language", "district_id", "channel",
+                    "submission_id", "submitted_on")
+ANSWER_COLUMNS = ("response_id", "item_key", "value", "missing")
+TEXT_COLUMNS = ("response_id", "item_key", "text")
 
 
 class SubmissionError(Exception):
@@ -60,14 +68,14 @@ def normalise_submission_id(value) -> str | None:
 
 
 def submit(
-    campaign: Campaign,
+    campaign: Campaign | CampaignFacts,
     raw_answers: Mapping,
     *,
     language: str,
     submission_id: str,
     channel: str,
     token: str | None = None,
-    wave: Wave | None = None,
+    wave: Wave | WaveWindow | None = None,
     submitted_on: dt.date | None = None,
 ) -> SubmissionResult:
     """Validate and store one submission. A ``submission_id`` seen before returns the response it stored."""
@@ -86,9 +94,12 @@ def submit(
 
     district_item = definition.district_item
     district_code = cleaned.get(district_item["key"]) if district_item else None
-    # the write lock (SQLite) is taken only now, after the reads and the checks, so that it is held briefly
-    begin_write()
-    values = dict(
+    dialect = db.session.get_bind().dialect.name
+    one_statement = dialect == "postgresql" and campaign.access_mode == "open"
+    if not one_statement:
+        # the write lock (SQLite) is taken only now, after the reads and the checks, so that it is held briefly
+        begin_write()
+    values = dict(  # RESPONSE_COLUMNS
         campaign_id=campaign.id,
         wave_id=wave.id,
         questionnaire_version_id=campaign.questionnaire_version_id,
@@ -98,30 +109,83 @@ def submit(
         submission_id=normalised_id,
         submitted_on=submitted_on or utcnow().date(),
     )
+    rows = definition.stored(cleaned)
     # The unique submission_id decides races: of concurrent twins, one inserts, the others get no row back.
-    response_id = db.session.scalar(_insert_response(db.session.get_bind().dialect.name), values)
+    if one_statement:
+        response_id = _store_in_one_statement(values, rows, definition)
+    else:
+        response_id = _store_step_by_step(campaign, token, values, rows, definition, dialect)
     if response_id is None:
         earlier = _earlier_response(campaign, normalised_id)
         if earlier is None:  # the id belongs to a response of another campaign
             raise SubmissionInvalid({"submission_id": "is already used"})
         return SubmissionResult(earlier, created=False)
-
-    if campaign.access_mode == "invitation":
-        _spend_invitation(campaign, token)
-    rows = definition.stored(cleaned)
-    _store_answers(rows, response_id)
-    record_response(definition, campaign.id, wave.id, values["district_id"], rows)
     return SubmissionResult(response_id, created=True)
 
 
-def _checked(campaign: Campaign, raw_answers: Mapping, language: str, token: str | None, wave: Wave | None):
+def _store_step_by_step(campaign, token: str | None, values: dict, rows: list[Stored], definition: Definition,
+                        dialect: str) -> int | None:
+    """The response (None if its submission_id is a repeat), the token spent, answers, texts, summaries."""
+    response_id = db.session.scalar(_insert_response(dialect), values)
+    if response_id is None:
+        return None
+    if campaign.access_mode == "invitation":
+        _spend_invitation(campaign, token)
+    coded, texts = _answer_rows(rows)
+    insert_rows(Answer.__table__, ANSWER_COLUMNS, [(response_id, *row) for row in coded])
+    insert_rows(TextAnswer.__table__, TEXT_COLUMNS, [(response_id, *row) for row in texts])
+    insert_rows(IndicatorSummary.__table__, SUMMARY_COLUMNS,
+                summary_additions(definition, values["campaign_id"], values["wave_id"], values["district_id"], rows),
+                on_conflict=ADD_TO_CELL)
+    return response_id
+
+
+def _store_in_one_statement(values: dict, rows: list[Stored], definition: Definition) -> int | None:
+    """PostgreSQL, open campaigns: the response, its answers, free texts and summaries in one statement.
+
+    Data-modifying CTEs make it one round trip instead of four, which under load was a fifth of the app's CPU
+    per submission. The answers, texts and summaries are selected ``FROM response``: when the submission_id is
+    a repeat, the response CTE returns no row and nothing else is written. (Invitation campaigns take the
+    step-by-step path: their token is spent between the response and its answers.)
+    """
+    coded, texts = _answer_rows(rows)
+    additions = summary_additions(definition, values["campaign_id"], values["wave_id"], values["district_id"], rows)
+    parameters = (*(values[name] for name in RESPONSE_COLUMNS), *column_arrays(coded or [(None, None, None)]),
+                  *column_arrays(texts or [(None, None)]), *column_arrays(additions or [(None,) * len(SUMMARY_COLUMNS)]))
+    return db.session.connection().exec_driver_sql(_one_statement_sql(), parameters).scalar()
+
+
+@lru_cache(maxsize=1)
+def _one_statement_sql() -> str:
+    answers, texts, summaries = Answer.__table__, TextAnswer.__table__, IndicatorSummary.__table__
+    markers = ", ".join(["%s"] * len(RESPONSE_COLUMNS))
+    # a placeholder row of NULLs stands for "none": the WHERE drops it
+    return (
+        f"WITH response AS (INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({markers})"
+        " ON CONFLICT (submission_id) DO NOTHING RETURNING id),"
+        f" coded AS (INSERT INTO answers ({', '.join(ANSWER_COLUMNS)}) SELECT response.id, u.* FROM response,"
+        f" {unnest_arrays(answers, ANSWER_COLUMNS[1:])} AS u (item_key, value, missing) WHERE u.item_key IS NOT NULL),"
+        f" texts AS (INSERT INTO text_answers ({', '.join(TEXT_COLUMNS)}) SELECT response.id, u.* FROM response,"
+        f" {unnest_arrays(texts, TEXT_COLUMNS[1:])} AS u (item_key, text) WHERE u.item_key IS NOT NULL),"
+        f" summaries AS (INSERT INTO indicator_summaries ({', '.join(SUMMARY_COLUMNS)}) SELECT u.* FROM response,"
+        f" {unnest_arrays(summaries, SUMMARY_COLUMNS)} AS u ({', '.join(SUMMARY_COLUMNS)})"
+        f" WHERE u.indicator IS NOT NULL {ADD_TO_CELL})"
+        " SELECT id FROM response"
+    )
+
+
+def _checked(campaign: Campaign | CampaignFacts, raw_answers: Mapping, language: str, token: str | None,
+             wave: Wave | WaveWindow | None):
     """The wave, definition, district codes and cleaned answers of a submission that may be stored."""
     wave = wave or campaign.current_wave()
     if wave is None:
         raise CampaignNotOpen(campaign.slug)
     definition = published_definition(campaign.questionnaire_version)
-    districts = dict(db.session.execute(
-        select(District.code, District.id).where(District.city_id == campaign.city_id)).all())
+    if isinstance(campaign, CampaignFacts):
+        districts = campaign.district_ids
+    else:
+        districts = dict(db.session.execute(
+            select(District.code, District.id).where(District.city_id == campaign.city_id)).all())
     cleaned, problems = definition.clean(raw_answers, has_pilot=bool(campaign.pilot_label), district_codes=districts)
     if language not in campaign.languages:
         problems["language"] = f"must be one of {', '.join(campaign.languages)}"
@@ -140,13 +204,13 @@ def _insert_response(dialect: str):
     return insert_for(table).on_conflict_do_nothing(index_elements=["submission_id"]).returning(table.c.id)
 
 
-def _earlier_response(campaign: Campaign, submission_id: str) -> int | None:
+def _earlier_response(campaign: Campaign | CampaignFacts, submission_id: str) -> int | None:
     return db.session.scalar(
         select(Response.id).where(Response.submission_id == submission_id, Response.campaign_id == campaign.id)
     )
 
 
-def _spend_invitation(campaign: Campaign, token: str) -> None:
+def _spend_invitation(campaign: Campaign | CampaignFacts, token: str) -> None:
     # A conditional update: of concurrent submissions with one token, exactly one sees a row change.
     spent = db.session.execute(
         update(Invitation)
@@ -161,14 +225,12 @@ def _spend_invitation(campaign: Campaign, token: str) -> None:
         raise InvitationRefused()
 
 
-def _store_answers(rows: list[Stored], response_id: int) -> None:
+def _answer_rows(rows: list[Stored]) -> tuple[list[tuple], list[tuple]]:
+    """(item_key, value, missing) for coded answers and (item_key, text) for free texts."""
     coded, texts = [], []
     for row in rows:
         if row.text is not None:
-            texts.append({"response_id": response_id, "item_key": row.item_key, "text": row.text})
+            texts.append((row.item_key, row.text))
         else:
-            coded.append({"response_id": response_id, "item_key": row.item_key, "value": row.value, "missing": row.missing})
-    if coded:
-        db.session.execute(insert(Answer.__table__), coded)  # Core executemany: no ORM bookkeeping per row
-    if texts:
-        db.session.execute(insert(TextAnswer.__table__), texts)
+            coded.append((row.item_key, row.value, row.missing))
+    return coded, texts
