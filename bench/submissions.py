@@ -433,7 +433,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=20, help="measured duration of each phase")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="gunicorn workers; one per CPU here")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: one per CPU on SQLite, one more on PostgreSQL, the best "
+                             "measured: a worker waiting on the database server's round trips leaves a core idle)")
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
     parser.add_argument("--keepalive", type=int, help="gunicorn --keep-alive seconds (gthread); None: gunicorn's own default")
@@ -453,6 +455,8 @@ def main(argv=None) -> int:
                 ensure_postgresql_database(database_url)
         else:
             database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        if args.workers is None:
+            args.workers = os.cpu_count() + (1 if sqlalchemy_url(database_url).startswith("postgresql") else 0)
         print(f"IMPPULSE Survey submissions benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}")
         print(f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
               f"{platform.platform()}, Python {platform.python_version()}")

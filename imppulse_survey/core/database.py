@@ -1,6 +1,7 @@
 """Database behaviour that the models alone cannot express."""
 
 import fcntl
+import json
 import os
 import sqlite3
 import threading
@@ -126,10 +127,8 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Sequence[tuple], on_
 
     SQLAlchemy's Core executemany processes each parameter in Python, which cost a submission more than the
     database's own work (0.85 ms against 0.27 ms for 32 answers on SQLite). Here SQLite gets the driver's
-    ``executemany``; PostgreSQL gets one ``INSERT … SELECT FROM unnest(arrays)``, one array per column: one
-    round trip, and a statement whose text never changes, so that psycopg converts it once and the server
-    prepares it (a multi-row ``VALUES`` text cost psycopg 0.7 ms of parsing per submission). Table and column
-    names come from the models, never from input; values are always bound parameters.
+    ``executemany``; PostgreSQL gets one ``INSERT … SELECT`` from the rows sent as one JSON parameter (see
+    ``json_rows``). Table and column names come from the models, never from input; values are always bound.
     """
     if not rows:
         return
@@ -137,7 +136,7 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Sequence[tuple], on_
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(_sqlite_insert(table.name, tuple(columns), on_conflict), list(rows))
         return
-    connection.exec_driver_sql(_postgresql_insert(table, tuple(columns), on_conflict), column_arrays(rows))
+    connection.exec_driver_sql(_postgresql_insert(table, tuple(columns), on_conflict), (json_parameter(rows),))
 
 
 @lru_cache(maxsize=64)
@@ -148,18 +147,24 @@ def _sqlite_insert(table: str, columns: tuple[str, ...], on_conflict: str) -> st
 
 @lru_cache(maxsize=64)
 def _postgresql_insert(table: Table, columns: tuple[str, ...], on_conflict: str) -> str:
-    source = unnest_arrays(table, columns)
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM {source} {on_conflict}".rstrip()
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) {json_rows(table, columns)} {on_conflict}".rstrip()
 
 
-def unnest_arrays(table: Table, columns: Sequence[str]) -> str:
-    """PostgreSQL: ``unnest(%s::TYPE[], …)``, a row source of one bound array per column of ``table``."""
+@lru_cache(maxsize=64)
+def json_rows(table: Table, columns: tuple[str, ...]) -> str:
+    """PostgreSQL: ``SELECT … FROM json_array_elements(%s::json)``, the rows of one JSON parameter (a list of
+    lists, see ``json_parameter``) as typed columns named after ``table``'s.
+
+    One JSON text is the cheapest way to send a few dozen rows: psycopg dumps arrays in Python (0.37 ms a
+    submission for 19 of them), while ``json.dumps`` is C and the server splits the text in microseconds.
+    """
     from sqlalchemy.dialects import postgresql
 
-    types = (table.c[name].type.compile(dialect=postgresql.dialect()) for name in columns)
-    return "unnest(" + ", ".join(f"%s::{name}[]" for name in types) + ")"
+    dialect = postgresql.dialect()
+    fields = ", ".join(f"(row->>{position})::{table.c[name].type.compile(dialect=dialect)} AS {name}"
+                       for position, name in enumerate(columns))
+    return f"SELECT {fields} FROM json_array_elements(%s::json) AS row"
 
 
-def column_arrays(rows: Sequence[tuple]) -> tuple[list, ...]:
-    """Rows turned into one list per column, the parameters of ``unnest_arrays``."""
-    return tuple(list(values) for values in zip(*rows, strict=True))
+def json_parameter(rows: Sequence[tuple]) -> str:
+    return json.dumps(rows, separators=(",", ":"), allow_nan=False)

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..campaigns.facts import CampaignFacts, WaveWindow
 from ..campaigns.models import Campaign, District, Invitation, Wave
 from ..campaigns.services import hash_token
-from ..core.database import begin_write, column_arrays, insert_rows, unnest_arrays
+from ..core.database import begin_write, insert_rows, json_parameter, json_rows
 from ..core.models import utcnow
 from ..extensions import db
 from ..indicators.models import IndicatorSummary
@@ -150,8 +150,8 @@ def _store_in_one_statement(values: dict, rows: list[Stored], definition: Defini
     """
     coded, texts = _answer_rows(rows)
     additions = summary_additions(definition, values["campaign_id"], values["wave_id"], values["district_id"], rows)
-    parameters = (*(values[name] for name in RESPONSE_COLUMNS), *column_arrays(coded or [(None, None, None)]),
-                  *column_arrays(texts or [(None, None)]), *column_arrays(additions or [(None,) * len(SUMMARY_COLUMNS)]))
+    parameters = (*(values[name] for name in RESPONSE_COLUMNS), json_parameter(coded), json_parameter(texts),
+                  json_parameter(additions))
     return db.session.connection().exec_driver_sql(_one_statement_sql(), parameters).scalar()
 
 
@@ -159,17 +159,15 @@ def _store_in_one_statement(values: dict, rows: list[Stored], definition: Defini
 def _one_statement_sql() -> str:
     answers, texts, summaries = Answer.__table__, TextAnswer.__table__, IndicatorSummary.__table__
     markers = ", ".join(["%s"] * len(RESPONSE_COLUMNS))
-    # a placeholder row of NULLs stands for "none": the WHERE drops it
     return (
         f"WITH response AS (INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({markers})"
         " ON CONFLICT (submission_id) DO NOTHING RETURNING id),"
-        f" coded AS (INSERT INTO answers ({', '.join(ANSWER_COLUMNS)}) SELECT response.id, u.* FROM response,"
-        f" {unnest_arrays(answers, ANSWER_COLUMNS[1:])} AS u (item_key, value, missing) WHERE u.item_key IS NOT NULL),"
-        f" texts AS (INSERT INTO text_answers ({', '.join(TEXT_COLUMNS)}) SELECT response.id, u.* FROM response,"
-        f" {unnest_arrays(texts, TEXT_COLUMNS[1:])} AS u (item_key, text) WHERE u.item_key IS NOT NULL),"
-        f" summaries AS (INSERT INTO indicator_summaries ({', '.join(SUMMARY_COLUMNS)}) SELECT u.* FROM response,"
-        f" {unnest_arrays(summaries, SUMMARY_COLUMNS)} AS u ({', '.join(SUMMARY_COLUMNS)})"
-        f" WHERE u.indicator IS NOT NULL {ADD_TO_CELL})"
+        f" coded AS (INSERT INTO answers ({', '.join(ANSWER_COLUMNS)}) SELECT response.id, given.* FROM response,"
+        f" ({json_rows(answers, ANSWER_COLUMNS[1:])}) AS given),"
+        f" texts AS (INSERT INTO text_answers ({', '.join(TEXT_COLUMNS)}) SELECT response.id, given.* FROM response,"
+        f" ({json_rows(texts, TEXT_COLUMNS[1:])}) AS given),"
+        f" summaries AS (INSERT INTO indicator_summaries ({', '.join(SUMMARY_COLUMNS)}) SELECT given.* FROM response,"
+        f" ({json_rows(summaries, SUMMARY_COLUMNS)}) AS given {ADD_TO_CELL})"
         " SELECT id FROM response"
     )
 
