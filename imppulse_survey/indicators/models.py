@@ -20,9 +20,11 @@ class IndicatorSummary(db.Model):
 
     __tablename__ = "indicator_summaries"
     __table_args__ = (
-        # the indicator last: a submission's 20-odd rows are neighbours in the index, a page or two to write
-        Index("ux_indicator_summaries_cell", "campaign_id", "wave_id", "district_id", "age_band", "gender",
-              "police_contact", "indicator", unique=True),
+        # the indicator second, in the order the tables are read: one index range per indicator, grouped
+        # as it comes (with the indicator last, SQLite sorted: 15.7 against 5.9 ms at 1 M responses). A
+        # submission only reads this index, since an upsert into an existing cell changes no key column.
+        Index("ux_indicator_summaries_cell", "campaign_id", "indicator", "wave_id", "district_id", "age_band",
+              "gender", "police_contact", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,7 +29,7 @@ SUMMARY_ITEMS = ("age_band", "gender", "police_contact")
 SUMMARY_DIMENSIONS = ("wave", "district", *SUMMARY_ITEMS)
 SUMS = ("n", "sum_w", "sum_wy", "sum_wy2", "sum_w2", "sum_y", "sum_y2")
 _COLUMNS = {"wave": "wave_id", "district": "district_id", **{name: name for name in SUMMARY_ITEMS}}
-_CELL_KEY = ["campaign_id", *_COLUMNS.values(), "indicator"]  # the unique index's order
+_CELL_KEY = ["campaign_id", "indicator", *_COLUMNS.values()]  # the unique index's order
 SUMMARY_COLUMNS = ("campaign_id", *_COLUMNS.values(), "indicator", *SUMS)
 # the same clause in SQLite and PostgreSQL: a cell already there gets the response's counts and sums added
 ADD_TO_CELL = (f"ON CONFLICT ({', '.join(_CELL_KEY)}) DO UPDATE SET "

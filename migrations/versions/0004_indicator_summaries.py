@@ -43,7 +43,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_summaries")),
     )
     op.create_index("ux_indicator_summaries_cell", "indicator_summaries",
-                    ["campaign_id", "wave_id", "district_id", "age_band", "gender", "police_contact", "indicator"],
+                    ["campaign_id", "indicator", "wave_id", "district_id", "age_band", "gender", "police_contact"],
                     unique=True)
     # (response_id) alone made each breakdown and condition scan all of a response's answers
     op.create_index("ix_answers_response_item", "answers", ["response_id", "item_key"])
