@@ -18,6 +18,7 @@ from functools import lru_cache
 from sqlalchemy import Float, Integer, cast, delete, func, insert, literal, select, text
 
 from ..extensions import db
+from ..questionnaires.conditions import evaluate
 from ..questionnaires.definition import Definition
 from ..questionnaires.types import Stored
 from .aggregation import CellSums, answer_cell_sums, cell_query
@@ -96,7 +97,8 @@ def response_scores(indicators: Iterable[Indicator], values: Mapping[str, list[f
     """Each indicator's score for one response, exactly as aggregation.py scores it in SQL."""
     scores = {}
     for indicator in indicators:
-        if indicator.base and not _holds(indicator.base, values):
+        # the same rule as condition_clause in SQL: a leaf holds when one of the item's coded values matches
+        if indicator.base and not evaluate(indicator.base, values):
             continue
         if indicator.kind == "proportion":
             given = [value for item in indicator.items for value in values.get(item.key, ())]
@@ -110,24 +112,6 @@ def response_scores(indicators: Iterable[Indicator], values: Mapping[str, list[f
         if scaled and len(scaled) >= indicator.min_answered:
             scores[indicator.key] = sum(scaled) / len(scaled)
     return scores
-
-
-def _holds(condition: Mapping, values: Mapping[str, list[float]]) -> bool:
-    """A base condition on coded values, as aggregation.condition_clause tests it in SQL."""
-    if "not" in condition:
-        return not _holds(condition["not"], values)
-    if "all" in condition:
-        return all(_holds(part, values) for part in condition["all"])
-    if "any" in condition:
-        return any(_holds(part, values) for part in condition["any"])
-    given = values.get(condition["item"], ())
-    if "equals" in condition:
-        found = condition["equals"] in given
-    elif "in" in condition:
-        found = any(value in condition["in"] for value in given)
-    else:
-        found = bool(given)
-    return found if condition.get("answered", True) else not found
 
 
 def rebuild_summaries(campaign_id: int, definition: Definition, connection=None) -> None:

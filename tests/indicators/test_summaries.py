@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import threading
 import uuid
 
@@ -21,7 +22,7 @@ from imppulse_survey.questionnaires.definition import published_definition
 from imppulse_survey.responses.models import Response
 from imppulse_survey.responses.services import submit
 
-from ..factories import days_ago
+from ..factories import days_ago, minimal_questionnaire, text, valid_answers
 
 # every breakdown by up to two standard dimensions, and two of three
 BREAKDOWNS = [shape for size in range(3) for shape in itertools.combinations(SUMMARY_DIMENSIONS, size)] + [
@@ -144,3 +145,29 @@ def test_20_parallel_submissions_into_one_cell_are_all_counted(app, make):
     counts = db.session.execute(select(IndicatorSummary.indicator, IndicatorSummary.n)
                                 .filter_by(campaign_id=campaign.id)).all()
     assert counts and all(n == 20 for _, n in counts)
+
+
+def test_base_conditions_of_every_form_count_as_in_sql(make):
+    """not, any, in and answered: false, each scored in Python at submission and in SQL from the answers."""
+    definition = minimal_questionnaire()
+    definition["indicators"] += [
+        {"key": "trust_without_contact", "label": text("T"), "kind": "mean", "items": ["trust"],
+         "base": {"not": {"item": "contact", "equals": 1}}},
+        {"key": "confidence_some", "label": text("C"), "kind": "proportion", "items": ["confidence"], "codes": [4, 5],
+         "base": {"any": [{"item": "topics", "in": [2, 3]}, {"item": "trust", "answered": False}]}},
+    ]
+    campaign = make.campaign(version=make.version(definition), pilot_label=text("the walks"))
+    rng = random.Random(5)
+    for _ in range(80):
+        contact = rng.choice([1, 2])
+        answers = valid_answers(
+            contact=contact, trust=rng.choice([*range(11), "dont_know"]), confidence=rng.randint(1, 5),
+            topics=rng.choice([[1], [2], [1, 2], [3]]), district=rng.randint(1, 3),
+            satisfaction=rng.randint(1, 5) if contact == 1 else None)
+        submit(campaign, answers, language="fr", submission_id=str(uuid.uuid4()), channel="api")
+    db.session.commit()
+    indicators = campaign_indicators(campaign)
+    for shape in [(), ("district",)]:
+        summed = by_cell(cell_sums(campaign.id, indicators, shape))
+        assert {key for key, _ in summed} >= {"trust_without_contact", "confidence_some", "satisfaction"}
+        assert_same_sums(summed, by_cell(answer_cell_sums(campaign.id, indicators, shape)))
