@@ -26,10 +26,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     db.init_app(app)
     app.teardown_appcontext(give_back_write_turn)  # whatever happened in the request
-    with app.app_context():
-        # psycopg would send a bulk insert without RETURNING as one statement per row; one multi-row INSERT is
-        # a third of the database's work for a submission's answers
-        db.engine.dialect.use_insertmanyvalues_wo_returning = True
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

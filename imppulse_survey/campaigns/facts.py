@@ -1,8 +1,9 @@
 """A campaign as the storage service needs it, read with one Core query.
 
-Loading the ORM campaign with its waves and version, then its city's districts, took a submission 0.45 ms of
-CPU, a sixth of its handling under load (py-spy); these facts, districts included, take about 0.1 ms. They are read afresh on every submission, so a
-campaign closed a moment ago refuses the next response, as the ORM object would.
+Loading the ORM campaign with its waves and version, then its city's districts, took a submission 0.45 ms
+of CPU, a sixth of its handling under load (py-spy); these facts, districts included, take about 0.1 ms.
+They are read afresh on every submission, so a campaign closed a moment ago refuses the next response, as
+the ORM object would. ``submit()`` takes either: both answer the same attributes.
 """
 
 from __future__ import annotations

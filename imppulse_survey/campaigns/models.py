@@ -92,6 +92,11 @@ class Campaign(db.Model):
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     waves: Mapped[list[Wave]] = relationship(back_populates="campaign", order_by="Wave.position")
 
+    @property
+    def district_ids(self) -> dict[int, int]:
+        """District code → id, for the city's districts (as ``CampaignFacts`` has them)."""
+        return {district.code: district.id for district in self.city.districts}
+
     def current_wave(self, now: dt.datetime | None = None) -> Wave | None:
         """The wave taking responses now, if any."""
         now = now or utcnow()

@@ -32,10 +32,6 @@ class Estimate:
     deviation: float
 
 
-def effective_n(cell: CellSums) -> float:
-    return cell.sum_w ** 2 / cell.sum_w2 if cell.sum_w2 else 0.0
-
-
 def estimate(kind: str, cell: CellSums, confidence: float = CONFIDENCE) -> Estimate | None:
     return estimates(kind, [cell], confidence)[0]
 

@@ -5,8 +5,9 @@ cell of wave × district × age band × gender × police contact, the counts and
 add up, so any breakdown over these standard dimensions is a ``GROUP BY`` over a few thousand summary rows.
 Breakdowns by any other item are computed from the answers (aggregation.py), as is every rebuild.
 
-A submission adds its scores with one upsert (summary_additions); a bulk load or a change of weights rebuilds the campaign's
-summaries from the answers in one ``INSERT … SELECT``. A test checks both ways give the same sums.
+A submission adds its scores with one upsert (``summary_additions``); a bulk load or a change of weights
+rebuilds the campaign's summaries from the answers in one ``INSERT … SELECT``. Tests check that both ways
+give the same sums as the answers.
 """
 
 from __future__ import annotations

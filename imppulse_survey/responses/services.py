@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..campaigns.facts import CampaignFacts, WaveWindow
-from ..campaigns.models import Campaign, District, Invitation, Wave
+from ..campaigns.models import Campaign, Invitation, Wave
 from ..campaigns.services import hash_token
 from ..core.database import begin_write, insert_rows, json_parameter, json_rows
 from ..core.models import utcnow
@@ -179,11 +179,7 @@ def _checked(campaign: Campaign | CampaignFacts, raw_answers: Mapping, language:
     if wave is None:
         raise CampaignNotOpen(campaign.slug)
     definition = published_definition(campaign.questionnaire_version)
-    if isinstance(campaign, CampaignFacts):
-        districts = campaign.district_ids
-    else:
-        districts = dict(db.session.execute(
-            select(District.code, District.id).where(District.city_id == campaign.city_id)).all())
+    districts = campaign.district_ids
     cleaned, problems = definition.clean(raw_answers, has_pilot=bool(campaign.pilot_label), district_codes=districts)
     if language not in campaign.languages:
         problems["language"] = f"must be one of {', '.join(campaign.languages)}"
