@@ -55,6 +55,7 @@ def server_environment(database_url: str) -> dict:
         DATABASE_URL=database_url,
         SECRET_KEY=SECRET_KEY,
         IMPPULSE_ENV="production",
+        PUBLIC_BASE_URL=f"http://{HOST}",
         RATELIMIT_ENABLED="false",
     )
     env.pop("FLASK_APP", None)
@@ -78,7 +79,8 @@ def make_app(database_url: str):
     from imppulse_survey import create_app
     from imppulse_survey.config import ProductionConfig
 
-    environ = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "false"}
+    environ = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "false",
+               "PUBLIC_BASE_URL": f"http://{HOST}"}
     return create_app(ProductionConfig(environ))
 
 

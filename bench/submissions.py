@@ -34,12 +34,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from imppulse_survey.questionnaires.conditions import evaluate  # noqa: E402 - the server's own show_if rules
-
-from common import (  # noqa: E402 - bench/ is the script's own directory, first on sys.path
-    HOST, ROOT, Server, create_campaign, describe_url, ensure_postgresql_database, free_port, make_app, migrate, server_environment,
+from common import (
+    HOST,
+    ROOT,
+    Server,
+    create_campaign,
+    describe_url,
+    ensure_postgresql_database,
+    free_port,
+    make_app,
+    migrate,
+    server_environment,
     sqlalchemy_url,
 )
+
+from imppulse_survey.questionnaires.conditions import evaluate
 
 BENCH = Path(__file__).resolve().parent
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
@@ -308,8 +317,7 @@ async def drive(port: int, make_request, clients: int, warmup: float, seconds: f
                     phase.connections += 1
                 writer.write(request)
                 status, close = await asyncio.wait_for(read_response(reader), timeout)
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError,
-                    asyncio.TimeoutError) as error:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
                 status, close = type(error).__name__, True
             finished = loop.time()
             phase.all_status[status] = phase.all_status.get(status, 0) + 1
@@ -332,7 +340,54 @@ async def drive(port: int, make_request, clients: int, warmup: float, seconds: f
     phase.cpu = {key: marks["end"][key] - marks["start"][key] for key in marks["start"]}
 
 
-def run_phase(name: str, port: int, make_request, args, server: Server | None) -> Phase:
+async def drive_at_rate(port: int, make_request, rate: float, warmup: float, seconds: float, phase: Phase,
+                        server: Server | None, timeout: float) -> None:
+    """Open-loop load: a request every 1/rate seconds whatever the server does, each on its own connection, its
+    latency counted from the moment it was due (a slow answer delays no later request, so none is hidden)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    window_start, window_end = start + warmup, start + warmup + seconds
+    marks, tasks = {}, []
+
+    async def one(due: float):
+        status = None
+        writer = None
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
+            phase.connections += 1
+            writer.write(make_request())
+            status, _ = await asyncio.wait_for(read_response(reader), timeout)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
+            status = type(error).__name__
+        finally:
+            if writer is not None:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+        finished = loop.time()
+        phase.all_status[status] = phase.all_status.get(status, 0) + 1
+        if window_start <= due < window_end:  # due inside the measured window
+            phase.window_status[status] = phase.window_status.get(status, 0) + 1
+            if isinstance(status, int) and status < 400:
+                phase.window_latencies.append(finished - due)
+
+    async def mark_window():
+        await asyncio.sleep(max(window_start - loop.time(), 0))
+        marks["start"] = cpu_snapshot(server)
+        await asyncio.sleep(max(window_end - loop.time(), 0))
+        marks["end"] = cpu_snapshot(server)
+
+    marking = asyncio.ensure_future(mark_window())
+    for number in range(int(rate * (warmup + seconds))):
+        due = start + number / rate
+        await asyncio.sleep(max(due - loop.time(), 0))
+        tasks.append(asyncio.ensure_future(one(due)))
+    await asyncio.gather(marking, *tasks)
+    phase.seconds = seconds
+    phase.cpu = {key: marks["end"][key] - marks["start"][key] for key in marks["start"]}
+
+
+def run_phase(name: str, port: int, make_request, args, server: Server | None, rate: float | None = None) -> Phase:
     phase = Phase(name)
     busy0, total0 = machine_cpu()
     time.sleep(1)
@@ -345,7 +400,10 @@ def run_phase(name: str, port: int, make_request, args, server: Server | None) -
         loop, task = asyncio.get_running_loop(), asyncio.current_task()
         for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, lambda: (stopped.append(True), task.cancel()))
-        await drive(port, make_request, args.clients, args.warmup, args.seconds, phase, server, args.timeout)
+        if rate:
+            await drive_at_rate(port, make_request, rate, args.warmup, args.seconds, phase, server, args.timeout)
+        else:
+            await drive(port, make_request, args.clients, args.warmup, args.seconds, phase, server, args.timeout)
 
     try:
         asyncio.run(main())
@@ -440,6 +498,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
     parser.add_argument("--keepalive", type=int, help="gunicorn --keep-alive seconds (gthread); None: gunicorn's own default")
     parser.add_argument("--timeout", type=float, default=30, help="client timeout per request, seconds")
+    parser.add_argument("--fixed-rate", type=float, default=300,
+                        help="then offer submissions at this fixed rate per second and report their latency (0: skip)")
     parser.add_argument("--skip-bare", action="store_true", help="do not run the bare Flask comparison")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (SQLite file, logs)")
     args = parser.parse_args(argv)
@@ -512,14 +572,21 @@ def main(argv=None) -> int:
         phase = run_phase("app", real.port, make_request, args, real)
         figures = print_phase(phase, 201, "accepted (201) per second")
         accepted = phase.all_status.get(201, 0) + preflight
+        unknown = sum(v for k, v in phase.all_status.items() if not isinstance(k, int))
+        fixed_figures = fixed_phase = None
+        if args.fixed_rate:
+            print()
+            print(f"Submissions offered at a fixed {args.fixed_rate:g} per second (open loop, latency from when due):")
+            fixed_phase = run_phase("fixed", real.port, make_request, args, real, rate=args.fixed_rate)
+            fixed_figures = print_phase(fixed_phase, 201, "accepted (201) per second")
+            accepted += fixed_phase.all_status.get(201, 0)
         stored, answers, texts = stored_counts(app, slug)
         stored -= before
-        unknown = sum(v for k, v in phase.all_status.items() if not isinstance(k, int))
         print(f"  stored: {stored} responses ({answers} coded answers, {texts} free texts); accepted over the "
               f"whole run: {accepted}; stored == accepted: {'yes' if stored == accepted else 'NO'}")
         if unknown:
             print(f"  ({unknown} requests ended without a status: timeouts or connection errors)")
-        if any(not isinstance(k, int) or k >= 500 for k in phase.all_status):
+        if any(not isinstance(k, int) or k >= 500 for p in (phase, fixed_phase) if p for k in p.all_status):
             print("  the app's gunicorn log ends with:\n" + real.tail(15))
 
         bare_figures = bare_phase = None
@@ -538,10 +605,15 @@ def main(argv=None) -> int:
             print(f"  bare requests/s {bare_figures['rate']:.0f}, p50 {bare_figures['p50']:.1f} ms, "
                   f"p99 {bare_figures['p99']:.1f} ms; submissions are {figures['rate'] / bare_figures['rate']:.1%} "
                   f"of the bare rate (bare is {bare_figures['rate'] / max(figures['rate'], 1e-9):.1f}x)")
-        met = figures["rate"] >= TARGET_RATE and figures["p99"] < TARGET_P99_MS and stored == accepted \
-            and not figures["errors"]
-        print(f"  target (≥ {TARGET_RATE}/s, p99 < {TARGET_P99_MS} ms, nothing lost): "
-              f"{'met' if met else 'NOT met'}")
+        if fixed_figures:
+            print(f"  at a fixed {args.fixed_rate:g}/s: {fixed_figures['rate']:.0f}/s accepted, "
+                  f"p50 {fixed_figures['p50']:.1f} ms, p99 {fixed_figures['p99']:.1f} ms")
+        latency = fixed_figures or figures
+        met = figures["rate"] >= TARGET_RATE and latency["p99"] < TARGET_P99_MS and stored == accepted \
+            and not figures["errors"] and not latency["errors"]
+        where = f"at a fixed {args.fixed_rate:g}/s" if fixed_figures else f"at {args.clients} clients"
+        print(f"  target (≥ {TARGET_RATE}/s at {args.clients} clients, p99 < {TARGET_P99_MS} ms {where}, "
+              f"nothing lost): {'met' if met else 'NOT met'}")
         if any(p.busy_before > 0.15 for p in (phase, bare_phase) if p):
             print("  (other work was running on the machine during this run: see the warnings above)")
         return 0

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask
 
 from . import core  # noqa: F401 - registers the SQLite connection settings
-from .config import PROJECT_ROOT, Config, load_config
+from .config import PROJECT_ROOT, Config, ConfigError, load_config
 from .core.database import give_back_write_turn
+from .core.inputs import init_inputs
+from .core.links import init_links
+from .core.logs import init_logs
 from .extensions import csrf, db, limiter, migrate
 
 
@@ -23,7 +27,15 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config.from_mapping(settings.as_mapping())
     if isinstance(config, dict):
         app.config.from_mapping(config)
+    app.instance_path = app.config["INSTANCE_PATH"]
+    refuse_demo_keys_in_production(app)
+    if app.logger.level == logging.NOTSET:
+        # operations (purges, refusals, a database outage) are logged at INFO, as counts and causes only
+        app.logger.setLevel(logging.INFO)
 
+    init_inputs(app)  # first: no handler, not even the CSRF error page, sees NUL or lone surrogates
+    init_logs(app)  # no token, key or client address in the request log
+    init_links(app)  # a forged Host header is refused in production, and builds no link anywhere
     db.init_app(app)
     app.teardown_appcontext(give_back_write_turn)  # whatever happened in the request
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -58,3 +70,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app.cli.add_command(imppulse_cli)
     return app
+
+
+def refuse_demo_keys_in_production(app: Flask) -> None:
+    """The demo keeps an open officer wave's private key in instance/demo-keys/, which a real deployment must
+    never hold: whoever can read the server's files could then open officers' answers."""
+    if app.config["ENV_NAME"] == "production" and (Path(app.instance_path) / "demo-keys").exists():
+        raise ConfigError(f"{Path(app.instance_path) / 'demo-keys'} exists: it holds demo private keys, which a "
+                          "production server must not; delete it (and the demo data) before starting in production")

@@ -14,6 +14,7 @@ from .campaigns import services as campaigns
 from .campaigns.services import CampaignError
 from .config import SUPPORTED_LANGUAGES
 from .core.database import begin_write
+from .core.links import default_base_url
 from .extensions import db
 from .questionnaires import services as questionnaires
 from .questionnaires.definition import Definition, item_type
@@ -140,10 +141,14 @@ def questionnaire_show(key, number, lang):
 @click.option("--wave", "wave_label", default="baseline", show_default=True, help="Label of the first wave.")
 @click.option("--opens", default=None, help="Opening date and time (ISO 8601, UTC unless given).")
 @click.option("--closes", default=None, help="Closing date and time.")
+@click.option("--retention-months", type=int, default=60, show_default=True,
+              help="Responses are purged this many months after their wave closes.")
+@click.option("--text-retention-months", type=int, default=12, show_default=True,
+              help="Free texts are purged this many months after their wave closes.")
 @committing
 def campaign_create(slug, city_slug, questionnaire_key, number, access, languages, default_language, threshold,
-                    wave_label, opens, closes):
-    """Create a campaign with its first wave."""
+                    wave_label, opens, closes, retention_months, text_retention_months):
+    """Create a campaign with its first wave (and, for officers, the wave's key pair, printed once)."""
     from flask import current_app
 
     city = campaigns.find_city(city_slug)
@@ -159,11 +164,14 @@ def campaign_create(slug, city_slug, questionnaire_key, number, access, language
         access_mode=access or ("invitation" if audience == "officer" else "open"),
         languages=chosen,
         default_language=default_language or chosen[0],
-        disclosure_threshold=threshold or current_app.config["DEFAULT_DISCLOSURE_THRESHOLD"],
+        disclosure_threshold=current_app.config["DEFAULT_DISCLOSURE_THRESHOLD"] if threshold is None else threshold,
+        retention_months=retention_months,
+        text_retention_months=text_retention_months,
     )
-    campaigns.add_wave(campaign, wave_label, parse_datetime(opens), parse_datetime(closes))
+    wave = campaigns.add_wave(campaign, wave_label, parse_datetime(opens), parse_datetime(closes))
     click.echo(f"created {slug} ({audience}, {campaign.access_mode}, {','.join(campaign.languages)}) "
                f"with wave {wave_label}")
+    show_new_wave_key(wave)
 
 
 def _default_languages(city, offered):
@@ -177,9 +185,12 @@ def campaign_list():
     """List campaigns with their waves and response counts."""
     counts = campaigns.response_counts()
     for campaign in campaigns.list_campaigns():
-        waves = ", ".join(f"{wave.label}:{wave.status()}" for wave in campaign.waves) or "no wave"
+        waves = ", ".join(f"{wave.label}:{'released' if wave.released_dt else wave.status()}"
+                          for wave in campaign.waves) or "no wave"
+        invitations = (f"  {campaigns.invitations_used(campaign)}/{campaign.invitations_issued} invitations used"
+                       if campaign.access_mode == "invitation" else "")
         click.echo(f"{campaign.slug:<32} {campaign.city.name:<18} {campaign.audience:<9} {campaign.access_mode:<10} "
-                   f"{counts.get(campaign.id, 0):>7} responses  {waves}")
+                   f"{counts.get(campaign.id, 0):>7} responses  {waves}{invitations}")
 
 
 @campaign_cli.command("open")
@@ -187,9 +198,33 @@ def campaign_list():
 @click.option("--wave", "wave_label", default=None, help="Wave to open (created if new; default: the next scheduled).")
 @committing
 def campaign_open(slug, wave_label):
-    """Open fieldwork now."""
+    """Open fieldwork now (an officers' wave gets its key pair here if it has none: printed once)."""
     wave = campaigns.open_wave(campaigns.find_campaign(slug), wave_label)
     click.echo(f"{slug}: wave {wave.label} is open")
+    show_new_wave_key(wave)
+
+
+@campaign_cli.command("retention")
+@click.argument("slug")
+@click.option("--months", type=int, required=True, help="Months after a wave closes that its responses are kept.")
+@click.option("--text-months", type=int, required=True, help="Months after a wave closes that free texts are kept.")
+@committing
+def campaign_retention(slug, months, text_months):
+    """Set how long a campaign keeps responses and free texts (flask imppulse purge deletes the rest)."""
+    campaigns.set_retention(campaigns.find_campaign(slug), months, text_months)
+    click.echo(f"{slug}: responses kept {months} months and free texts {text_months} months after each wave closes")
+
+
+def show_new_wave_key(wave) -> None:
+    """Give an invitation campaign's wave its key pair and print the private key, the only time it exists."""
+    if wave.campaign.access_mode != "invitation" or wave.public_key is not None:
+        return
+    private_key = campaigns.issue_wave_key(wave)
+    click.echo(
+        f"\nThe private key of wave {wave.label} is printed below, once: it is stored nowhere. Officers' answers\n"
+        "are sealed to it and can be released only with it (flask imppulse release). Keep it offline, away\n"
+        "from whoever administers the server; without it these answers can never be released.\n")
+    click.echo(private_key)
 
 
 @campaign_cli.command("close")
@@ -209,22 +244,38 @@ def campaign_close(slug):
 @click.argument("count", type=int)
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True),
               help="CSV file to write the tokens and links to; it is the only copy of the tokens.")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Where the survey is served.")
+@click.option("--cards", "cards_path", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="Also write a printable page of unnamed cards, one QR code and link each (HTML, A4).")
+@click.option("--base-url", default=default_base_url, show_default="PUBLIC_BASE_URL, else http://127.0.0.1:$PORT",
+              help="Where the survey is served.")
 @committing
-def invitations_create(slug, count, out_path, base_url):
-    """Create COUNT single-use invitations and write them to a CSV file."""
+def invitations_create(slug, count, out_path, cards_path, base_url):
+    """Create COUNT single-use invitations and write them, shuffled, to a CSV file (and printable cards).
+
+    Hand the cards out at random and keep no record of who got which: a used invitation is deleted, and the
+    answers are sealed, so the cards are what officers' anonymity rests on.
+    """
+    from .campaigns.cards import invitation_cards
+
     campaign = campaigns.find_campaign(slug)
     tokens = campaigns.create_invitations(campaign, count)
-    try:
-        with open(out_path, "x", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["token", "link"])
-            writer.writerows([token, f"{base_url.rstrip('/')}/i/{token}"] for token in tokens)
-    except FileExistsError:
-        raise CampaignError(f"{out_path} exists already; choose a new file so that no tokens are overwritten")
-    except OSError as error:
-        raise CampaignError(f"cannot write {out_path}: {error.strerror}")
+    links = [f"{base_url.rstrip('/')}/i/{token}" for token in tokens]
+    write_new_file(out_path, lambda out: csv.writer(out).writerows([["token", "link"], *zip(tokens, links)]))
     click.echo(f"{slug}: {count} invitations written to {out_path}")
+    if cards_path:
+        write_new_file(cards_path, lambda out: out.write(invitation_cards(campaign, links)))
+        click.echo(f"{slug}: printable cards written to {cards_path}")
+
+
+def write_new_file(path: str, write) -> None:
+    """Write a file that must not exist yet: tokens are never overwritten."""
+    try:
+        with open(path, "x", newline="", encoding="utf-8") as out:
+            write(out)
+    except FileExistsError:
+        raise CampaignError(f"{path} exists already; choose a new file so that no tokens are overwritten") from None
+    except OSError as error:
+        raise CampaignError(f"cannot write {path}: {error.strerror}") from None
 
 
 @imppulse_cli.command("demo")
@@ -243,7 +294,8 @@ def demo(seed):
 @click.argument("slug")
 @click.option("--lang", required=True, type=click.Choice(SUPPORTED_LANGUAGES))
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True), help="SVG file.")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Where the survey is served.")
+@click.option("--base-url", default=default_base_url, show_default="PUBLIC_BASE_URL, else http://127.0.0.1:$PORT",
+              help="Where the survey is served.")
 @committing
 def poster(slug, lang, out_path, base_url):
     """Write a printable A4 poster (SVG) with the QR code of an open campaign's link."""
@@ -262,6 +314,41 @@ def poster(slug, lang, out_path, base_url):
     click.echo(f"{slug}: poster in {lang} written to {out_path}")
 
 
+@imppulse_cli.command("release")
+@click.argument("slug")
+@click.argument("wave_label")
+def release(slug, wave_label):
+    """Open, shuffle and store the sealed officers' answers of a closed wave, with its private key on standard
+    input (or typed when asked). Nothing is released if fewer answers than the threshold are sealed."""
+    from .responses.release import ReleaseRefused, release_wave
+
+    # read before anything touches the database: no lock is held while a person types
+    private_key = sys.stdin.readline(MAX_SECRET_INPUT) if not sys.stdin.isatty() else click.prompt(
+        f"Private key of wave {wave_label}", hide_input=True)
+    try:
+        campaign = campaigns.find_campaign(slug)
+        wave = next((wave for wave in campaign.waves if wave.label == wave_label), None)
+        if wave is None:
+            raise CampaignError(f"{slug} has no wave '{wave_label}'")
+        report = release_wave(campaign, wave, private_key)
+    except (CampaignError, ReleaseRefused) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    withheld = ", ".join(f"{name} of {count}" for name, count in sorted(report.withheld.items()))
+    click.echo(f"{slug} {wave_label}: {report.released} answers released"
+               + (f"; {report.unreadable} sealed rows could not be read and were dropped" if report.unreadable else "")
+               + (f"; withheld as too rare: {withheld}" if withheld else ""))
+
+
+@imppulse_cli.command("purge")
+@committing
+def purge():
+    """Delete what is past its retention date: expired drafts, free texts and responses (run it daily)."""
+    from .responses.retention import purge as purge_expired
+
+    click.echo(f"removed {purge_expired()}")
+
+
 drafts_cli = AppGroup("drafts", help="Saved, unfinished questionnaires.")
 imppulse_cli.add_command(drafts_cli)
 
@@ -269,35 +356,39 @@ imppulse_cli.add_command(drafts_cli)
 @drafts_cli.command("purge")
 @committing
 def drafts_purge():
-    """Delete drafts past their expiry date."""
-    from flask import current_app
+    """Delete drafts past their expiry date (`flask imppulse purge` does this and the rest)."""
+    from .responses.retention import purge as purge_expired
 
-    from .responses.drafts import purge_expired_drafts
-
-    count = purge_expired_drafts()
-    current_app.logger.info("purged %d expired drafts", count)
-    click.echo(f"{count} expired drafts deleted")
+    click.echo(f"{purge_expired(drafts_only=True).drafts} expired drafts deleted")
 
 
 users_cli = AppGroup("users", help="Staff accounts and their API tokens.")
 imppulse_cli.add_command(users_cli)
 
 
+def password_input(ctx, param, from_stdin: bool) -> str:
+    """The password, read while the command line is parsed: before the command takes the database's write lock,
+    so that nobody's submission waits while a person types (or a pipe stays silent)."""
+    if from_stdin:
+        return sys.stdin.readline(MAX_SECRET_INPUT + 1).rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+MAX_SECRET_INPUT = 1000
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(["admin", "manager", "viewer", "analyst"]))
 @click.option("--city", "city_slug", default=None, help="The user's city (every role but admin).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", "password", is_flag=True, callback=password_input,
+              help="Read the password from standard input (otherwise it is asked for).")
 @committing
-def users_create(email, role, city_slug, password_stdin):
+def users_create(email, role, city_slug, password):
     """Create a staff user (prompts for the password unless --password-stdin)."""
     from .accounts.services import create_user
 
     city = campaigns.find_city(city_slug) if city_slug else None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = create_user(email, password, role, city)
     click.echo(f"created {user.email} ({role}{', ' + city.slug if city else ''})")
 
@@ -343,6 +434,19 @@ def users_revoke(email, token_id):
     click.echo(f"token {token_id} of {email} revoked")
 
 
+@users_cli.command("password")
+@click.argument("email")
+@click.option("--password-stdin", "password", is_flag=True, callback=password_input,
+              help="Read the new password from standard input (otherwise it is asked for).")
+@committing
+def users_password(email, password):
+    """Set a user's password (prompts for it unless --password-stdin); every session of the user ends."""
+    from .accounts.services import change_password
+
+    change_password(find_user(email), password)
+    click.echo(f"password of {email} changed; every session of this user has ended")
+
+
 def find_user(email: str):
     from sqlalchemy import select
 
@@ -356,6 +460,7 @@ def find_user(email: str):
 
 
 weights_cli = AppGroup("weights", help="Weighting campaigns to population margins.")
+MAX_MARGINS_CHARACTERS = 1024 * 1024
 imppulse_cli.add_command(weights_cli)
 
 
@@ -376,8 +481,13 @@ def weights_rake(slug, margins_path, trim):
     if not 0 < low < 1 < high:
         raise click.BadParameter("--trim needs 0 < low < 1 < high")
     campaign = campaigns.find_campaign(slug)
-    with open(margins_path, encoding="utf-8") as handle:
-        text = handle.read(1024 * 1024)
+    try:
+        with open(margins_path, encoding="utf-8") as handle:
+            text = handle.read(MAX_MARGINS_CHARACTERS + 1)  # /dev/zero, or a huge file, must not be read whole
+    except (OSError, UnicodeDecodeError) as error:
+        raise CampaignError(f"cannot read {margins_path}: {getattr(error, 'strerror', None) or 'not UTF-8 text'}")
+    if len(text) > MAX_MARGINS_CHARACTERS:
+        raise CampaignError(f"{margins_path} is larger than {MAX_MARGINS_CHARACTERS // 1024} KB: it is not a margins file")
     try:
         report = rake_campaign(campaign, read_margins(text), (low, high))
     except WeightingError as error:

@@ -6,9 +6,12 @@ variable, rather than failing on the first request.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SUPPORTED_LANGUAGES = ("en", "fr", "it", "es", "ca", "nl", "pt")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +41,7 @@ def _database_url(environ, instance_path: Path) -> str:
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if not (url.startswith("sqlite:///") or url.startswith("postgresql+psycopg://")):
+    if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
         raise ConfigError(
             "DATABASE_URL must start with sqlite:/// or postgresql:// "
             f"(got {url.split(':', 1)[0]!r})"
@@ -71,13 +74,46 @@ def _engine_options(url: str, lock_timeout_ms: int) -> dict:
     return {"pool_recycle": 1800, "connect_args": {"options": f"{given} -c lock_timeout={lock_timeout_ms}".strip()}}
 
 
-def _check_rate_limit(name: str, value: str) -> None:
+def _rate_limit(environ, name: str, default: str, longest_window_minutes: int | None = None) -> str:
     from limits import parse_many
 
+    value = environ.get(name) or default
     try:
-        parse_many(value)
+        windows = [item.get_expiry() for item in parse_many(value)]
     except ValueError:
         raise ConfigError(f"{name} must be a rate such as '60 per minute', not {value!r}") from None
+    if longest_window_minutes and max(windows) > 60 * longest_window_minutes:
+        raise ConfigError(f"{name} must count over windows of at most {longest_window_minutes} minutes, so that "
+                          f"failures slow a login down and never lock the account: not {value!r}")
+    return value
+
+
+_HOST_NAME = re.compile(r"[a-z0-9.-]+|[0-9a-f:.]+")  # a DNS name, or an IP address (IPv6 without its brackets)
+
+
+def _is_web_address(parts) -> bool:
+    """http or https, a host name or IP address, and a valid port if there is one."""
+    if parts.scheme not in ("http", "https") or not _HOST_NAME.fullmatch(parts.hostname or ""):
+        return False
+    try:
+        return parts.port != 0
+    except ValueError:  # not a number from 0 to 65535
+        return False
+
+
+def _public_base_url(environ) -> str | None:
+    """``scheme://host[:port]`` from PUBLIC_BASE_URL: where every link the app builds points, whatever Host says."""
+    raw = (environ.get("PUBLIC_BASE_URL") or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if not _is_web_address(parts):
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http:// or https:// address such as "
+                          f"https://survey.example.org, not {raw!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username is not None:
+        raise ConfigError(f"PUBLIC_BASE_URL must be a scheme, a host and a port only (no path, query or user name), "
+                          f"not {raw!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def _development_secret_key(instance_path: Path) -> str:
@@ -101,6 +137,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down: each worker counts alone (and logs a warning) until it is back, rather than answer 500 to everyone
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     INVITATION_SESSION_MINUTES = 180
     # A respondent may leave a page open for a long time; the token is tied to their session anyway.
     WTF_CSRF_TIME_LIMIT = 24 * 3600
@@ -109,10 +147,15 @@ class Config:
     SESSION_COOKIE_SECURE = True
     JSON_SORT_KEYS = False
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # The signed cookie's maximum age since it was last written: a copied cookie is dead within a working day,
+    # even if the user never logs out (logging out ends every session of the user at once).
+    PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=12)
 
     def __init__(self, environ=None, instance_path: Path | None = None):
         environ = os.environ if environ is None else environ
         instance_path = instance_path or PROJECT_ROOT / "instance"
+        #: the folder of the SQLite file, the development secret and the demo's keys (tests give each run its own)
+        self.INSTANCE_PATH = str(instance_path)
         self.SQLALCHEMY_DATABASE_URI = _database_url(environ, instance_path)
         self.DATABASE_LOCK_TIMEOUT_MS = _int_variable(environ, "DATABASE_LOCK_TIMEOUT_MS", 5000, 10, 60000)
         self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI, self.DATABASE_LOCK_TIMEOUT_MS)
@@ -120,12 +163,15 @@ class Config:
         if not self.RATELIMIT_STORAGE_URI.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
             raise ConfigError("RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL")
         self.RATELIMIT_ENABLED = _flag(environ, "RATELIMIT_ENABLED", True)
-        self.SUBMISSION_RATE_LIMIT = environ.get("SUBMISSION_RATE_LIMIT") or "60 per minute"
-        self.TOKEN_RATE_LIMIT = environ.get("TOKEN_RATE_LIMIT") or "10 per minute"
-        self.LOGIN_RATE_LIMIT = environ.get("LOGIN_RATE_LIMIT") or "5 per minute; 30 per hour"
-        for name in ("SUBMISSION_RATE_LIMIT", "TOKEN_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
-            _check_rate_limit(name, getattr(self, name))
+        self.SUBMISSION_RATE_LIMIT = _rate_limit(environ, "SUBMISSION_RATE_LIMIT", "60 per minute")
+        # refusals only (core.limits): a wrong token, key or password counts; a success never does
+        self.TOKEN_RATE_LIMIT = _rate_limit(environ, "TOKEN_RATE_LIMIT", "10 per minute")
+        self.LOGIN_RATE_LIMIT = _rate_limit(environ, "LOGIN_RATE_LIMIT", "10 per minute; 100 per hour")
+        self.LOGIN_ACCOUNT_RATE_LIMIT = _rate_limit(environ, "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute",
+                                                    longest_window_minutes=15)
         self.SECRET_KEY = self._secret_key(environ, instance_path)
+        self.PUBLIC_BASE_URL = self._public_base_url(environ)
+        self.PORT = _int_variable(environ, "PORT", 5000, 1, 65535)  # where `make run` serves
         self.DRAFT_RETENTION_DAYS = _int_variable(environ, "DRAFT_RETENTION_DAYS", 14, 1, 365)
         self.DEFAULT_DISCLOSURE_THRESHOLD = _int_variable(environ, "DISCLOSURE_THRESHOLD", 10, 5, 1000)
 
@@ -136,6 +182,10 @@ class Config:
                 raise ConfigError("SECRET_KEY must be at least 32 characters long")
             return key
         return _development_secret_key(instance_path)
+
+    def _public_base_url(self, environ) -> str | None:
+        # unset outside production: links use the address the server was started on (core.links)
+        return _public_base_url(environ)
 
     def as_mapping(self) -> dict:
         names = {name for klass in type(self).__mro__ for name in vars(klass)} | set(vars(self))
@@ -161,6 +211,18 @@ class ProductionConfig(Config):
         if not environ.get("SECRET_KEY"):
             raise ConfigError("SECRET_KEY must be set in production (IMPPULSE_ENV=production)")
         return super()._secret_key(environ, instance_path)
+
+    def _public_base_url(self, environ) -> str:
+        url = _public_base_url(environ)
+        if url is None:
+            raise ConfigError("PUBLIC_BASE_URL must be set in production (IMPPULSE_ENV=production): the address "
+                              "respondents' links point to, such as https://survey.example.org")
+        return url
+
+    @property
+    def TRUSTED_HOSTS(self) -> list[str]:
+        """A request naming any other host is refused (400): nothing can build a link from a forged Host header."""
+        return [urlsplit(self.PUBLIC_BASE_URL).hostname]
 
 
 CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}

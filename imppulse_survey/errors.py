@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from .core.database import is_unavailable
 from .extensions import db
+
+RETRY_AFTER_SECONDS = 30
 
 ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Check the address or the form and try again.")),
@@ -37,17 +40,35 @@ def render_error(status: int, description=None):
     return render_template("core/error.html", status=status, title=title, text=description or default_text), status
 
 
+def database_error(error: DBAPIError):
+    """A lost, locked, missing or damaged database is a temporary condition, not a bug: say so (503), leave nothing
+    half-done, and give back whatever a respondent sent, even when the campaign itself cannot be read."""
+    db.session.rollback()
+    if not is_unavailable(error):
+        current_app.logger.error("database error", exc_info=error)
+        return render_error(500)
+    current_app.logger.warning("database unavailable: %s", error.orig.__class__.__name__)
+    if request.method == "POST" and request.endpoint == "respond.answer":
+        body = render_template("responses/retry.html", fields=list(request.form.items(multi=True)),
+                               action=request.path)
+        response = current_app.make_response((body, ServiceUnavailable.code))
+    else:
+        response = current_app.make_response(render_error(ServiceUnavailable.code))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_error(error.code or 500)
+        # our own body, but werkzeug's headers: Allow on a 405, WWW-Authenticate on a 401, Retry-After…
+        response = app.make_response(render_error(error.code or 500))
+        for name, value in error.get_headers(request.environ):
+            if name.lower() != "content-type":
+                response.headers.add(name, value)
+        return response
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError):
-        # A lost or locked database is a temporary condition, not a bug: say so, and leave nothing half-done.
-        db.session.rollback()
-        app.logger.warning("database unavailable: %s", error.orig.__class__.__name__)
-        return render_error(ServiceUnavailable.code)
+    app.register_error_handler(DBAPIError, database_error)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

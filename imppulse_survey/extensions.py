@@ -2,12 +2,13 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .core.limits import client_address_key
 
 # Constraint names from a convention, so that migrations name the same thing the same way on every database.
 NAMING_CONVENTION = {
@@ -28,6 +29,6 @@ db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
-# Counters live in memory, or in Redis (RATELIMIT_STORAGE_URI) when several app servers share the load;
-# client addresses never reach the database.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Counters live in memory with one worker, in Redis (RATELIMIT_STORAGE_URI) with more; they are keyed by hashes
+# that rotate daily, never by a client address (core.limits), and nothing about a client reaches the database.
+limiter = Limiter(key_func=client_address_key, default_limits=[])

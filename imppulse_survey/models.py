@@ -4,7 +4,7 @@ from .accounts.models import ApiToken, User
 from .campaigns.models import Campaign, City, District, Invitation, Wave
 from .indicators.models import IndicatorSummary
 from .questionnaires.models import Questionnaire, QuestionnaireVersion
-from .responses.models import Answer, Draft, Response, TextAnswer
+from .responses.models import Answer, Draft, Response, SealedResponse, SpentBallot, TextAnswer
 
 __all__ = [
     "Answer",
@@ -19,6 +19,8 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireVersion",
     "Response",
+    "SealedResponse",
+    "SpentBallot",
     "TextAnswer",
     "Wave",
 ]

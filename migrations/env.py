@@ -86,6 +86,11 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    if connectable.dialect.name == "sqlite":
+        # the app opens an existing file only (a missing one is a fault); migrating is what creates it
+        from imppulse_survey.core.database import create_sqlite_file
+
+        create_sqlite_file(connectable.url.database)
 
     with connectable.connect() as connection:
         if connection.dialect.name == "sqlite":

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from imppulse_survey import create_app
 from imppulse_survey.config import TestingConfig
+from imppulse_survey.core.database import create_sqlite_file
 from imppulse_survey.extensions import db, limiter
 
 from .factories import Factories
@@ -39,6 +40,8 @@ def is_postgresql(database_url) -> bool:
 def app(database_url, tmp_path_factory):
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            create_sqlite_file(db.engine.url.database)
         db.drop_all()
         db.create_all()  # tests only; the app itself is migrated (see test_migrations)
         db.session.commit()

@@ -113,6 +113,10 @@ def as_yaml(definition: dict) -> str:
 
 
 class Factories:
+    def __init__(self):
+        #: wave id → the private key its officers' answers are sealed to, as the manager would keep it
+        self.private_keys: dict[int, str] = {}
+
     def city(self, slug="testville", districts=3, language="fr") -> City:
         city = City(slug=slug, name=slug.title(), country="FR", default_language=language)
         db.session.add(city)
@@ -132,9 +136,25 @@ class Factories:
             languages=list(languages), default_language=languages[0], pilot_label=pilot_label,
         )
         if open_now:
-            campaigns.open_wave(campaign, "baseline")
+            self.key_wave(campaigns.open_wave(campaign, "baseline"))
         db.session.commit()
         return campaign
+
+    def key_wave(self, wave):
+        """An invitation campaign's wave gets its key pair; the test keeps the private key."""
+        if wave.campaign.access_mode == "invitation" and wave.public_key is None:
+            self.private_keys[wave.id] = campaigns.issue_wave_key(wave)
+        return wave
+
+    def release(self, campaign, wave=None):
+        """Close the campaign's open wave (or ``wave``) and release its sealed answers with its private key."""
+        from imppulse_survey.responses.release import release_wave
+
+        wave = wave or campaign.current_wave()
+        if wave.status() != "closed":
+            campaigns.close_wave(campaign)
+            db.session.commit()
+        return release_wave(campaign, wave, self.private_keys[wave.id])
 
     def standard_versions(self):
         versions = publish_standard()

@@ -37,6 +37,7 @@ def test_postgresql_urls_use_psycopg3(tmp_path):
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters long"),
         ({"DRAFT_RETENTION_DAYS": "two weeks"}, "DRAFT_RETENTION_DAYS must be a whole number, not 'two weeks'"),
         ({"DISCLOSURE_THRESHOLD": "3"}, "DISCLOSURE_THRESHOLD must be between 5 and 1000, not 3"),
+        ({"TOKEN_RATE_LIMIT": "lots"}, "TOKEN_RATE_LIMIT must be a rate such as '60 per minute', not 'lots'"),
     ],
 )
 def test_invalid_configuration_names_the_variable(tmp_path, environ, message):
@@ -45,11 +46,57 @@ def test_invalid_configuration_names_the_variable(tmp_path, environ, message):
     assert str(caught.value) == message
 
 
+PUBLIC_URL_EXAMPLE = "PUBLIC_BASE_URL must be an http:// or https:// address such as https://survey.example.org, not"
+PUBLIC_URL_PARTS = "PUBLIC_BASE_URL must be a scheme, a host and a port only (no path, query or user name), not"
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"IMPPULSE_ENV": "production", "SECRET_KEY": "k" * 40},
+     ("PUBLIC_BASE_URL must be set in production (IMPPULSE_ENV=production): the address respondents' links point to, "
+      "such as https://survey.example.org")),
+    ({"PUBLIC_BASE_URL": "survey.example.org"}, f"{PUBLIC_URL_EXAMPLE} 'survey.example.org'"),
+    ({"PUBLIC_BASE_URL": "ftp://survey.example.org"}, f"{PUBLIC_URL_EXAMPLE} 'ftp://survey.example.org'"),
+    ({"PUBLIC_BASE_URL": "https://survey.example.org:99999"}, f"{PUBLIC_URL_EXAMPLE} 'https://survey.example.org:99999'"),
+    ({"PUBLIC_BASE_URL": "https://survey.example.org/nantes"}, f"{PUBLIC_URL_PARTS} 'https://survey.example.org/nantes'"),
+    ({"PUBLIC_BASE_URL": "https://admin@survey.example.org"}, f"{PUBLIC_URL_PARTS} 'https://admin@survey.example.org'"),
+    ({"LOGIN_ACCOUNT_RATE_LIMIT": "5 per hour"},
+     ("LOGIN_ACCOUNT_RATE_LIMIT must count over windows of at most 15 minutes, so that failures slow a login down and "
+      "never lock the account: not '5 per hour'")),
+])
+def test_the_public_address_and_the_login_limits_are_checked(tmp_path, environ, message):
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ, instance_path=tmp_path)
+    assert str(caught.value) == message
+
+
 def test_production_starts_with_a_key_and_secure_cookies(tmp_path):
-    config = load_config({"IMPPULSE_ENV": "production", "SECRET_KEY": "k" * 40}, instance_path=tmp_path)
+    config = load_config({"IMPPULSE_ENV": "production", "SECRET_KEY": "k" * 40,
+                          "PUBLIC_BASE_URL": "https://survey.example.org"}, instance_path=tmp_path)
     assert isinstance(config, ProductionConfig)
     assert config.SESSION_COOKIE_SECURE is True
     assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("given, kept", [
+    ("https://Survey.Example.org/", "https://survey.example.org"),
+    ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+])
+def test_production_trusts_the_host_of_its_public_base_url_only(tmp_path, given, kept):
+    config = load_config({"IMPPULSE_ENV": "production", "SECRET_KEY": "k" * 40, "PUBLIC_BASE_URL": given},
+                         instance_path=tmp_path)
+    assert config.PUBLIC_BASE_URL == kept
+    assert config.as_mapping()["TRUSTED_HOSTS"] == [kept.split("//")[1].split(":")[0]]
+
+
+def test_outside_production_links_may_come_from_the_server_address(tmp_path):
+    config = load_config({}, instance_path=tmp_path)
+    assert config.PUBLIC_BASE_URL is None and "TRUSTED_HOSTS" not in config.as_mapping()
+    assert config.PORT == 5000
+
+
+def test_a_staff_session_lasts_a_working_day(tmp_path):
+    """The signed cookie's maximum age: a cookie copied and never logged out of dies within the day."""
+    assert load_config({}, instance_path=tmp_path).PERMANENT_SESSION_LIFETIME.total_seconds() == 12 * 3600
 
 
 def test_the_app_refuses_to_start_with_a_bad_variable(tmp_path):
@@ -58,6 +105,7 @@ def test_the_app_refuses_to_start_with_a_bad_variable(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "-c", "import app"],
+        check=False,
         env={"IMPPULSE_ENV": "production", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

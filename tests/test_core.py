@@ -23,7 +23,8 @@ def test_healthz_answers_503_when_the_database_cannot_be_reached(tmp_path, is_po
 
         db.engine.dispose()
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "database": "unreachable"}
+    assert response.get_json() == {"status": "unavailable",
+                                   "database": "unreachable" if is_postgresql else "missing"}
 
 
 def test_the_root_picks_the_language_from_accept_language(client):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from imppulse_survey.campaigns.models import Campaign, City, District, Invitation, Wave
 from imppulse_survey.extensions import db
-from imppulse_survey.responses.models import Answer, Response
+from imppulse_survey.responses.models import Answer, Response, SealedResponse
 
 from .conftest import empty_all_tables
 
@@ -49,11 +49,26 @@ def test_each_city_has_a_resident_and_an_officer_campaign_with_two_waves(demo):
         .join(Response, Response.wave_id == Wave.id)
         .group_by(Campaign.slug, Campaign.audience, Wave.label)
     ).all()
-    assert len(per_wave) == 32
+    # officers' follow-up waves are open: their answers stay sealed until released
+    assert len(per_wave) == 24
     for audience, label, responses in per_wave:
-        assert label in ("baseline", "follow-up")
+        assert label in (("baseline", "follow-up") if audience == "resident" else ("baseline",))
         assert responses >= (300 if audience == "resident" else 60)
-    assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.is_used.is_(False))) == 0
+    sealed = dict(db.session.execute(select(Wave.label, func.count(SealedResponse.id))
+                                     .join(SealedResponse, SealedResponse.wave_id == Wave.id).group_by(Wave.label)).all())
+    assert sealed == {"follow-up": 8 * 64}
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0  # each was used, and deleted
+    released = db.session.scalars(select(Wave).join(Campaign).where(Campaign.audience == "officer")).all()
+    assert {(wave.label, wave.released_dt is not None) for wave in released} == {("baseline", True),
+                                                                                   ("follow-up", False)}
+
+
+def test_the_demo_keeps_the_open_officer_waves_private_keys_for_a_newcomer(demo, app, runner):
+    keys = app.instance_path + "/demo-keys"
+    import os
+
+    assert sorted(os.listdir(keys)) == sorted(f"{city}-officers-follow-up.key" for city in PARTNERS)
+    assert all(oct(os.stat(f"{keys}/{name}").st_mode)[-3:] == "600" for name in os.listdir(keys))
 
 
 def test_the_demo_is_idempotent(demo, runner):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -16,6 +17,10 @@ from .models import ROLES, ApiToken, User
 
 TOKEN_PREFIX = "imp_"
 MINIMUM_PASSWORD_LENGTH = 12
+#: argon2 hashes whatever it is given: a bound keeps one login attempt from costing megabytes of hashing
+MAXIMUM_PASSWORD_LENGTH = 1000
+#: what User.get_id gives: "<user id>:<session version>"
+_SESSION_ID = re.compile(r"([0-9]{1,9}):([0-9]{1,9})")
 hasher = PasswordHasher()
 #: verified against when the user is unknown, so that both failures take the same time
 _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
@@ -37,14 +42,33 @@ def create_user(email: str, password: str, role: str, city: City | None) -> User
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
     if (role == "admin") != (city is None):
         raise AccountError("admins belong to no city; every other role needs --city")
-    if len(password) < MINIMUM_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MINIMUM_PASSWORD_LENGTH} characters")
+    check_password(password)
     if db.session.scalar(select(User.id).filter_by(email=email)) is not None:
         raise AccountError(f"a user {email} exists already")
     user = User(email=email, password_hash=hasher.hash(password), role=role, city=city)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def check_password(password: str) -> None:
+    if len(password) < MINIMUM_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MINIMUM_PASSWORD_LENGTH} characters")
+    if len(password) > MAXIMUM_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at most {MAXIMUM_PASSWORD_LENGTH:,} characters")
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password and end every session of the user: a cookie taken with the old password stops working."""
+    check_password(new_password)
+    user.password_hash = hasher.hash(new_password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user, on every device: their cookies carry the session version this replaces."""
+    user.session_version = User.session_version + 1  # in SQL: the stored version moves on, however stale this copy
+    db.session.flush()
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -62,11 +86,13 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def load_session_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    # ASCII digits, few enough for an integer column: str.isdigit accepts "²", and int() refuses 5,000 digits
+    match = _SESSION_ID.fullmatch(session_id) if isinstance(session_id, str) else None
+    if match is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.is_enabled:
+    user_id, version = (int(number) for number in match.groups())
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.is_enabled:
         return None
     return user
 

@@ -11,11 +11,13 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import func, select
 
 from ..campaigns.models import Campaign
-from ..extensions import db, limiter
+from ..core.database import begin_write
+from ..core.limits import configured, failures_per, failures_per_address
+from ..extensions import db
 from ..i18n import supported_languages
 from ..responses.models import Response
 from .forms import LoginForm
-from .services import authenticate, load_session_user, user_for_token
+from .services import authenticate, end_sessions, load_session_user, normalise_email, user_for_token
 
 bp = Blueprint("accounts", __name__)
 login_manager = LoginManager()
@@ -57,8 +59,9 @@ class TokenRequestsAreStateless(SecureCookieSessionInterface):
             super().save_session(app, session, response)
 
 
-def login_email_key() -> str:
-    return (request.form.get("email") or "").strip().lower()[:254] or "-"
+def typed_email() -> str:
+    """The account a login attempt is for, as typed (known or not: both count alike)."""
+    return normalise_email(request.form.get("email") or "")[:254]
 
 
 def is_local(target: str | None) -> bool:
@@ -70,8 +73,11 @@ def is_local(target: str | None) -> bool:
 
 
 @bp.route("/<lang>/staff/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=login_email_key)
+# Failed logins only, so that colleagues logging in from one police station never slow each other down; per
+# account over a short window only, so that someone failing on purpose slows the owner's login, never locks it.
+@failures_per_address(configured("LOGIN_RATE_LIMIT"), scope="login-failures", methods=["POST"])
+@failures_per(typed_email, configured("LOGIN_ACCOUNT_RATE_LIMIT"), scope="login-failures-per-account",
+              methods=["POST"])
 def login(lang: str):
     if lang not in supported_languages():
         abort(404)
@@ -93,12 +99,18 @@ def login(lang: str):
 
 @bp.post("/<lang>/staff/logout")
 def logout(lang: str):
+    if current_user.is_authenticated:
+        # a copy of the cookie, taken before, must not outlive the logout
+        begin_write()
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login", lang=lang if lang in supported_languages() else "en"))
 
 
 @bp.get("/<lang>/staff/")
+@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused API token (401)
 @login_required
 def home(lang: str):
     if lang not in supported_languages():
@@ -115,7 +127,7 @@ def home(lang: str):
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or carries_token(request):  # a program, not a person: no login page
         from ..errors import render_error
 
         return render_error(401)

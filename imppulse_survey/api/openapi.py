@@ -66,9 +66,13 @@ def openapi_document() -> dict:
                 "201": {"description": "Stored", "content": {"application/json": {"schema": "Submitted"}}},
                 "200": {"description": "Stored before under this submission_id",
                         "content": {"application/json": {"schema": "Submitted"}}},
+                "202": {"description": "Invitation campaigns: the invitation is spent and the answers are sealed "
+                                       "until their wave is released (also for a repeat of the same submission)",
+                        "content": {"application/json": {"schema": "Submitted"}}},
                 "400": error("Malformed body, each problem listed"),
                 "404": error("No such campaign"),
-                "409": error("Invitation token refused, or submission_id used by another campaign"),
+                "409": error("Invitation token refused (unknown, of another campaign, or used), or submission_id "
+                             "used by another campaign"),
                 "410": error("The campaign is not taking responses"),
                 "422": error("Answers that need attention, each listed by answer key"),
                 "429": error("Too many submissions from this client"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, post_dump, validate
 
 from ..config import SUPPORTED_LANGUAGES
 
@@ -89,12 +89,23 @@ class SubmissionSchema(StrictSchema):
     language = fields.String(required=True, validate=validate.OneOf(SUPPORTED_LANGUAGES))
     answers = fields.Dict(keys=fields.String(validate=validate.Length(max=40)), required=True,
                           metadata={"description": "Answer key → code, list of codes, number, text or missing-value key."})
-    token = fields.String(validate=validate.Length(max=100), metadata={"description": "Invitation token (invitation campaigns)."})
+    token = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "Invitation token (invitation campaigns): spent with these answers, which are sealed until "
+                       "the wave is released."})
 
 
 class SubmittedSchema(Schema):
-    response_id = fields.Integer(required=True)
-    created = fields.Boolean(required=True)
+    @post_dump
+    def without_receipt(self, data, **kwargs):
+        if data.get("response_id") is None:
+            data.pop("response_id", None)
+        return data
+
+    response_id = fields.Integer(metadata={"description": "The stored response (open campaigns only: an officer's "
+                                                          "sealed answers get no receipt)."})
+    created = fields.Boolean(required=True, metadata={"description": "false when this submission_id was stored before."})
+    sealed = fields.Boolean(required=True, metadata={"description": "true for an invitation campaign: the answers are "
+                                                                    "sealed until their wave is released."})
 
 
 class ErrorSchema(Schema):

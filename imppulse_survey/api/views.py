@@ -9,17 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import DBAPIError
 
-from ..campaigns.facts import campaign_facts
 from ..campaigns.models import Campaign, City
-from ..core.database import reads_outside_transactions
+from ..core.limits import configured, failures_per_address
 from ..extensions import csrf, db, limiter
 from ..i18n import text_in
-from ..questionnaires.definition import item_type
-from ..responses.services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
-from .openapi import openapi_document
 from ..indicators.disclosure import DisclosureError
-from ..indicators.services import campaign_indicators, indicator_change, indicator_tables, mirror_pairs
-from ..questionnaires.definition import published_definition
+from ..indicators.services import (
+    campaign_indicators,
+    indicator_change,
+    indicator_tables,
+    mirror_pairs,
+    published_waves,
+)
+from ..questionnaires.definition import item_type, published_definition
+from ..responses.services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
+from .openapi import openapi_document
 from .schemas import (
     ChangeQuerySchema,
     ChangeSchema,
@@ -74,7 +78,8 @@ def questionnaire(slug: str):
 
 
 @bp.post("/campaigns/<slug>/responses")
-@limiter.limit(lambda: current_app.config["SUBMISSION_RATE_LIMIT"])
+@failures_per_address(configured("TOKEN_RATE_LIMIT"), refusals={404, 409})  # unknown survey, refused card
+@limiter.limit(configured("SUBMISSION_RATE_LIMIT"))
 def responses(slug: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -83,34 +88,31 @@ def responses(slug: str):
         data = SUBMISSION.load(body)
     except ValidationError as error:
         return problem(400, "invalid submission", error.messages)
-    reads_outside_transactions()  # the storage service begins the transaction it needs
-    campaign = campaign_facts(slug)
-    if campaign is None:
-        return problem(404, "no such campaign")
     try:
-        result = submit(campaign, data["answers"], language=data["language"], submission_id=str(data["submission_id"]),
+        result = submit(slug, data["answers"], language=data["language"], submission_id=str(data["submission_id"]),
                         channel="api", token=data.get("token"))
-        db.session.commit()
+    except CampaignNotFound:
+        return problem(404, "no such campaign")
     except SubmissionInvalid as invalid:
-        db.session.rollback()
         with force_locale(data["language"]):  # messages in the respondent's language
             problems = {key: [str(message)] for key, message in invalid.problems.items()}
         if "submission_id" in problems:
             return problem(409, "this submission_id belongs to another campaign", problems)
         return problem(422, "some answers need attention", problems)
     except CampaignNotOpen:
-        db.session.rollback()
         return problem(410, "the campaign is not taking responses")
     except InvitationRefused:
-        db.session.rollback()
         return problem(409, "this invitation cannot be used")
     except DBAPIError:
-        db.session.rollback()
         return problem(503, "the service is temporarily unavailable; send the same submission again later")
+    if result.sealed:
+        # an officer's answers are sealed until their wave is released: no receipt that could point back to them
+        return jsonify(SUBMITTED.dump(result)), 202
     return jsonify(SUBMITTED.dump(result)), 201 if result.created else 200
 
 
 @bp.get("/campaigns/<slug>/indicators")
+@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused token (401), another city (404)
 def indicators(slug: str):
     campaign, query, refusal = staff_campaign_request(slug, IndicatorQuerySchema())
     if refusal:
@@ -123,11 +125,12 @@ def indicators(slug: str):
     except DisclosureError as refused:
         return problem(400, "invalid query parameters", {"by": [str(refused)]})
     body = {"campaign": campaign.slug, "weighted": query["weighted"], "by": by,
-            "waves": [wave.label for wave in (waves or campaign.waves)], "indicators": tables}
+            "waves": [wave.label for wave in published_waves(campaign, waves)], "indicators": tables}
     return jsonify(IndicatorsSchema().dump(body))
 
 
 @bp.get("/campaigns/<slug>/indicators/<key>/change")
+@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused token (401), another city (404)
 def indicator_change_view(slug: str, key: str):
     campaign, query, refusal = staff_campaign_request(slug, ChangeQuerySchema())
     if refusal:
@@ -144,6 +147,7 @@ def indicator_change_view(slug: str, key: str):
 
 
 @bp.get("/cities/<city_slug>/mirror")
+@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused token (401), another city (404)
 def mirror(city_slug: str):
     user = staff_user()
     if user is None:

@@ -67,6 +67,8 @@ class Campaign(db.Model):
         CheckConstraint(
             f"disclosure_threshold >= {MINIMUM_DISCLOSURE_THRESHOLD}", name="disclosure_threshold_minimum"
         ),
+        CheckConstraint("text_retention_months >= 1 AND text_retention_months <= retention_months",
+                        name="retention_in_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +89,12 @@ class Campaign(db.Model):
     disclosure_threshold: Mapped[int] = mapped_column(default=10)
     #: the name of the city's pilot actions per language, shown in ``pilot_only`` items; empty: none
     pilot_label: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: responses are purged this many months after their wave closed (``flask imppulse purge``)
+    retention_months: Mapped[int] = mapped_column(default=60, server_default="60")
+    #: free texts are purged sooner: they are the likeliest to name someone
+    text_retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    #: how many invitations were ever made; "used" is this minus the rows left, since spent rows are deleted
+    invitations_issued: Mapped[int] = mapped_column(default=0, server_default="0")
 
     city: Mapped[City] = relationship(back_populates="campaigns")
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
@@ -131,6 +139,11 @@ class Wave(db.Model):
     opens_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: fieldwork closes at (none: open-ended)
     closes_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: invitation campaigns: the public key that officers' answers are sealed to (hex); the private key is
+    #: shown once to the manager and never stored (docs/anonymity.md)
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    #: invitation campaigns: when the sealed answers were opened and stored as responses
+    released_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     campaign: Mapped[Campaign] = relationship(back_populates="waves")
 
@@ -150,16 +163,14 @@ class Wave(db.Model):
 
 
 class Invitation(db.Model):
-    """A single-use token for an officer. Only its hash and whether it was used: nothing links it to a response."""
+    """A single-use token for an officer, deleted when it is exchanged for a ballot (docs/anonymity.md)."""
 
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    #: SHA-256 of the token, hex
+    #: keyed hash of the token (``core.keys.keyed_hash``), hex: the token itself is only on the officer's card
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: spent by the submission it allowed, in the same transaction
-    is_used: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
-        return f"<Invitation {self.id} used={self.is_used}>"
+        return f"<Invitation {self.id}>"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from itertools import groupby
@@ -11,12 +11,18 @@ from itertools import groupby
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..core.keys import keyed_hash
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.models import QuestionnaireVersion
 from .models import ACCESS_MODES, AUDIENCES, MINIMUM_DISCLOSURE_THRESHOLD, Campaign, City, Invitation, Wave
 
 TOKEN_BYTES = 32  # 256 bits from the operating system's generator
+#: slugs and wave labels appear in links, file names and pages: plain lower-case words and hyphens only
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
+LABEL_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+MAX_RETENTION_MONTHS = 240
+RETENTION_PROBLEM = f"retention periods must satisfy 1 <= free text <= responses <= {MAX_RETENTION_MONTHS} months"
 
 
 class CampaignError(ValueError):
@@ -47,10 +53,14 @@ def create_campaign(
     default_language: str,
     disclosure_threshold: int = 10,
     pilot_label: dict | None = None,
+    retention_months: int = 60,
+    text_retention_months: int = 12,
 ) -> Campaign:
     audience = version.questionnaire.audience
     problems = []
-    if db.session.scalar(select(Campaign.id).filter_by(slug=slug)) is not None:
+    if not SLUG_PATTERN.fullmatch(slug):
+        problems.append("the slug must be 2 to 64 lower-case letters, digits and hyphens, e.g. nantes-residents")
+    elif db.session.scalar(select(Campaign.id).filter_by(slug=slug)) is not None:
         problems.append(f"a campaign '{slug}' exists already")
     if access_mode not in ACCESS_MODES:
         problems.append(f"access mode must be one of {', '.join(ACCESS_MODES)}")
@@ -66,6 +76,8 @@ def create_campaign(
         problems.append("the default language must be one of the campaign's languages")
     if disclosure_threshold < MINIMUM_DISCLOSURE_THRESHOLD:
         problems.append(f"the disclosure threshold cannot be below {MINIMUM_DISCLOSURE_THRESHOLD}")
+    if not 1 <= text_retention_months <= retention_months <= MAX_RETENTION_MONTHS:
+        problems.append(RETENTION_PROBLEM)
     if problems:
         raise CampaignError("; ".join(problems))
     campaign = Campaign(
@@ -78,13 +90,25 @@ def create_campaign(
         default_language=default_language,
         disclosure_threshold=disclosure_threshold,
         pilot_label=pilot_label or {},
+        retention_months=retention_months,
+        text_retention_months=text_retention_months,
     )
     db.session.add(campaign)
     db.session.flush()
     return campaign
 
 
+def set_retention(campaign: Campaign, months: int, text_months: int) -> None:
+    """How long the campaign keeps responses and their free texts after each wave closes."""
+    if not 1 <= text_months <= months <= MAX_RETENTION_MONTHS:
+        raise CampaignError(RETENTION_PROBLEM)
+    campaign.retention_months, campaign.text_retention_months = months, text_months
+    db.session.flush()
+
+
 def add_wave(campaign: Campaign, label: str, opens_dt: dt.datetime | None = None, closes_dt=None) -> Wave:
+    if not LABEL_PATTERN.fullmatch(label):
+        raise CampaignError("a wave label is 1 to 64 lower-case letters, digits, hyphens or underscores, e.g. baseline")
     if any(wave.label == label for wave in campaign.waves):
         raise CampaignError(f"{campaign.slug} has a wave '{label}' already")
     if opens_dt and closes_dt and closes_dt <= opens_dt:
@@ -109,6 +133,8 @@ def open_wave(campaign: Campaign, label: str | None = None, now: dt.datetime | N
             raise CampaignError(f"{campaign.slug} has no scheduled wave; name the wave to open")
     if wave is None:
         wave = add_wave(campaign, label)
+    if wave.released_dt is not None:
+        raise CampaignError(f"wave {wave.label} of {campaign.slug} is released and cannot take answers again")
     for other in campaign.waves:
         if other is not wave and other.is_open(now):
             other.closes_dt = now
@@ -158,17 +184,47 @@ def open_campaigns_by_city(now: dt.datetime | None = None) -> list[tuple[City, l
     return [(city, list(group)) for city, group in groupby(campaigns, key=lambda campaign: campaign.city)]
 
 
+def issue_wave_key(wave: Wave) -> str:
+    """Give an invitation campaign's wave the key pair its officers' answers are sealed to.
+
+    Only the public key is stored; the private key is returned to be shown once to the manager, who needs it
+    to release the wave (docs/anonymity.md).
+    """
+    from ..responses.sealing import new_wave_key_pair
+
+    if wave.campaign.access_mode != "invitation":
+        raise CampaignError(f"{wave.campaign.slug} is an open campaign: its answers are not sealed")
+    if wave.public_key is not None:
+        raise CampaignError(f"wave {wave.label} of {wave.campaign.slug} has its key pair already")
+    pair = new_wave_key_pair()
+    wave.public_key = pair.public_key
+    db.session.flush()
+    return pair.private_key
+
+
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return keyed_hash("invitation", token)
 
 
 def create_invitations(campaign: Campaign, count: int) -> list[str]:
-    """Make ``count`` single-use tokens; only their hashes are stored, so the list returned is the only copy."""
+    """Make ``count`` single-use tokens; only their keyed hashes are stored, so the list returned is the only copy.
+
+    The list comes back shuffled: its order says nothing of the order of the rows, so a printed list or card
+    deck cannot be matched to the table by position.
+    """
     if campaign.access_mode != "invitation":
         raise CampaignError(f"{campaign.slug} is an open campaign; invitations are for invitation campaigns")
     if not 1 <= count <= 100_000:
         raise CampaignError("the number of invitations must be between 1 and 100000")
     tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in range(count)]
     db.session.add_all(Invitation(campaign_id=campaign.id, token_hash=hash_token(token)) for token in tokens)
+    campaign.invitations_issued += count
     db.session.flush()
+    secrets.SystemRandom().shuffle(tokens)
     return tokens
+
+
+def invitations_used(campaign: Campaign) -> int:
+    """Issued minus those left: a used invitation is deleted, so nothing records which was used or when."""
+    left = db.session.scalar(select(func.count()).select_from(Invitation).filter_by(campaign_id=campaign.id))
+    return campaign.invitations_issued - left

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from ..campaigns.services import open_campaigns_by_city
-from ..extensions import db
 from ..i18n import language_from_request, supported_languages
+from .database import database_health
 
 bp = Blueprint("core", __name__)
 
@@ -27,11 +25,10 @@ def home(lang: str):
 
 @bp.get("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+    """200 when a submission could be stored now; 503 saying why not (for a load balancer, and for people)."""
+    state = database_health()
+    if state != "ok":
+        return jsonify({"status": "unavailable", "database": state}), 503
     return jsonify({"status": "ok", "database": "ok"})
 
 
@@ -45,4 +42,8 @@ def security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static":
+        # Answers, a resume link, a key or microdata must not stay in a browser's or a proxy's cache (a shared
+        # computer, a kiosk); overriding whatever a view or send_file set, as "no-cache" still stores the page.
+        response.headers["Cache-Control"] = "no-store"
     return response

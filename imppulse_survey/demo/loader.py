@@ -3,6 +3,11 @@
 Idempotent: cities, districts and campaigns are matched by slug and code, and simulated responses carry
 submission ids derived from campaign, wave and number, so a second run stores nothing new. Responses go
 through the same storage service as real submissions.
+
+Officers' answers are sealed as real ones are: the demo makes each officer wave's key pair, releases the closed
+waves at once, and keeps the open wave's private key in ``instance/demo-keys/`` so that a newcomer can close and
+release it (``flask imppulse release SLUG follow-up < instance/demo-keys/SLUG-follow-up.key``). A production app
+refuses to start while that folder exists.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..campaigns import services as campaigns
@@ -22,9 +28,12 @@ from ..campaigns.models import Campaign, City, District, Wave
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.services import publish_standard
-from ..responses.models import Response
+from ..responses.models import Response, SpentBallot
+from ..responses.release import release_wave
 from ..responses.services import submit
 from .simulation import Respondent
+
+DEMO_KEYS_FOLDER = "demo-keys"
 
 CITIES_FILE = Path(__file__).with_name("cities.yaml")
 SUBMISSION_NAMESPACE = uuid.UUID("5f0c8a52-3f1e-4c1b-9d7e-2a6b8e1d4c90")
@@ -128,6 +137,8 @@ def _wave(campaign: Campaign, label: str, now: dt.datetime, opens_ago: int, clos
 
 
 def _simulate_wave(campaign: Campaign, wave: Wave, target: int, seed: int, today: dt.date) -> int:
+    if campaign.access_mode == "invitation":
+        return _simulate_officer_wave(campaign, wave, target, seed)
     stored = db.session.scalar(select(func.count()).select_from(Response).filter_by(wave_id=wave.id))
     if stored >= target:
         return 0
@@ -136,26 +147,51 @@ def _simulate_wave(campaign: Campaign, wave: Wave, target: int, seed: int, today
     last_day = min(wave.closes_dt.date() if wave.closes_dt else today, today)
     span = max((last_day - first_day).days, 0)
     added = 0
-    for number in range(target):
-        submission_id = str(uuid.uuid5(SUBMISSION_NAMESPACE, f"{campaign.slug}/{wave.label}/{number}"))
+    for number, submission_id in _submission_ids(campaign, wave, target):
         if submission_id in existing:
             continue
         respondent = Respondent(campaign, wave, seed=_stable_seed(seed, submission_id))
-        token = None
-        if campaign.access_mode == "invitation":
-            token = campaigns.create_invitations(campaign, 1)[0]
-        submit(
-            campaign,
-            respondent.answers(),
-            language=respondent.language,
-            submission_id=submission_id,
-            channel="demo",
-            token=token,
-            wave=wave,
-            submitted_on=first_day + dt.timedelta(days=respondent.random.randint(0, span)),
-        )
+        submit(campaign.slug, respondent.answers(), language=respondent.language, submission_id=submission_id,
+               channel="demo", wave_id=wave.id,
+               submitted_on=first_day + dt.timedelta(days=respondent.random.randint(0, span)))
         added += 1
     return added
+
+
+def _simulate_officer_wave(campaign: Campaign, wave: Wave, target: int, seed: int) -> int:
+    """Seal simulated officers' answers through invitations, as real ones are; release the wave if it is closed."""
+    if wave.released_dt is not None:
+        return 0
+    key_file = Path(current_app.instance_path) / DEMO_KEYS_FOLDER / f"{campaign.slug}-{wave.label}.key"
+    if wave.public_key is None:
+        private_key = campaigns.issue_wave_key(wave)
+    elif key_file.exists():
+        private_key = key_file.read_text(encoding="utf-8").strip()
+    else:  # a wave opened outside the demo: its private key is not the demo's to use
+        return 0
+    stored = db.session.scalar(select(func.count()).select_from(SpentBallot).filter_by(wave_id=wave.id))
+    added = 0
+    for number, submission_id in _submission_ids(campaign, wave, target):
+        if number < stored:
+            continue
+        respondent = Respondent(campaign, wave, seed=_stable_seed(seed, submission_id))
+        token = campaigns.create_invitations(campaign, 1)[0]
+        submit(campaign.slug, respondent.answers(), language=respondent.language, submission_id=submission_id,
+               channel="demo", token=token, wave_id=wave.id)
+        added += 1
+    if wave.status() == "closed" and stored + added >= campaign.disclosure_threshold:
+        release_wave(campaign, wave, private_key)
+        key_file.unlink(missing_ok=True)
+    else:
+        key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key_file.write_text(private_key + "\n", encoding="utf-8")
+        key_file.chmod(0o600)
+    return added
+
+
+def _submission_ids(campaign: Campaign, wave: Wave, target: int):
+    for number in range(target):
+        yield number, str(uuid.uuid5(SUBMISSION_NAMESPACE, f"{campaign.slug}/{wave.label}/{number}"))
 
 
 def _stable_seed(seed: int, text: str) -> int:

@@ -32,14 +32,25 @@ def campaign_indicators(campaign: Campaign, keys: list[str] | None = None) -> li
             if keys is None or i.key in keys]
 
 
+def published_waves(campaign: Campaign, waves: list[Wave] | None = None) -> list[Wave]:
+    """The waves (of those asked for, default all) whose figures may be shown: in an invitation campaign only
+    released ones, since officers' answers are sealed until their wave is released (docs/anonymity.md)."""
+    chosen = list(waves or campaign.waves)
+    if campaign.access_mode == "invitation":
+        chosen = [wave for wave in chosen if wave.released_dt is not None]
+    return chosen
+
+
 def protected_cells(campaign: Campaign, indicators: list[Indicator], by: list[str], waves: list[Wave] | None,
                     weighted: bool) -> list[ProtectedCell]:
     """Cells of the requested shape, after every disclosure rule."""
     check_request(campaign.audience, by)
+    waves = published_waves(campaign, waves)
+    if not waves:
+        return []
     fine_dimensions = by if "wave" in by else ["wave", *by]
     wave_position = fine_dimensions.index("wave")
-    fine = cell_sums(campaign.id, indicators, fine_dimensions, waves=[w.id for w in waves] if waves else None,
-                     weighted=weighted)
+    fine = cell_sums(campaign.id, indicators, fine_dimensions, waves=[w.id for w in waves], weighted=weighted)
     protected = protect_fine_cells(fine, campaign.disclosure_threshold, wave_position)
     return protected if "wave" in by else combine_waves(protected, wave_position)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,26 +46,44 @@ class WeightingReport:
 
 def read_margins(text: str) -> dict[str, dict[int, float]]:
     """``dimension,category,population`` lines (category: the answer code, or the district code)."""
+    try:
+        return _read_margins(csv.DictReader(io.StringIO(text), strict=True))
+    except csv.Error as error:  # a NUL byte, an unclosed quote…
+        raise WeightingError(f"the margins file is not CSV: {error}") from None
+
+
+def _read_margins(reader: csv.DictReader) -> dict[str, dict[int, float]]:
     margins: dict[str, dict[int, float]] = {}
-    reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or set(reader.fieldnames) != {"dimension", "category", "population"}:
         raise WeightingError("the margins file needs exactly the columns dimension,category,population")
     for number, row in enumerate(reader, start=2):
         dimension = (row["dimension"] or "").strip()
         if dimension not in DIMENSIONS:
             raise WeightingError(f"line {number}: dimension must be one of {', '.join(DIMENSIONS)}")
-        try:
-            category, population = int(row["category"]), float(row["population"])
-        except (TypeError, ValueError):
-            raise WeightingError(f"line {number}: category must be a whole number and population a number") from None
-        if not population > 0:
-            raise WeightingError(f"line {number}: population must be positive")
+        category, population = _whole_number(row["category"]), _number(row["population"])
+        if category is None or population is None:
+            raise WeightingError(f"line {number}: category must be a whole number and population a number")
+        if not 0 < population < math.inf:
+            raise WeightingError(f"line {number}: population must be a positive number")
         if category in margins.setdefault(dimension, {}):
             raise WeightingError(f"line {number}: {dimension} {category} is given twice")
         margins[dimension][category] = population
     if not margins:
         raise WeightingError("the margins file has no lines")
     return margins
+
+
+def _whole_number(text) -> int | None:
+    """A category code as written: plain ASCII digits (int() accepts "²" and "1_0", and refuses 5,000 digits)."""
+    text = (text or "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
+def _number(text) -> float | None:
+    try:
+        return float((text or "").strip()) if re.fullmatch(r"[0-9.eE+-]{1,40}", (text or "").strip()) else None
+    except ValueError:
+        return None
 
 
 def rake_cells(counts: np.ndarray, categories: np.ndarray, targets: list[dict[int, float]],

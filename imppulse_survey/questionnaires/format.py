@@ -148,6 +148,9 @@ class ItemSchema(StrictSchema):
     missing = fields.List(fields.String(validate=validate.OneOf(MISSING_KINDS)), load_default=list)
     show_if = Condition()
     pilot_only = Flag(load_default=False)
+    #: the respondent's background (role, length of service): when officers' sealed answers are released, a
+    #: combination of background answers rarer than the threshold is withheld (responses.release)
+    background = Flag()
     # type-specific keys; ItemType.allowed_keys says which type takes which
     options = limited_list(fields.Nested(OptionSchema), MAX_OPTIONS)
     scale = fields.String()
@@ -164,7 +167,7 @@ class ItemSchema(StrictSchema):
         item_type = ITEM_TYPES.get(data.get("type"))
         if item_type is None:
             return
-        common = {"key", "type", "text", "help", "required", "missing", "show_if", "pilot_only"}
+        common = {"key", "type", "text", "help", "required", "missing", "show_if", "pilot_only", "background"}
         problems = []
         for key in sorted(set(original_data) - common - item_type.allowed_keys):
             if key in self.fields:

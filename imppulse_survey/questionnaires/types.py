@@ -7,12 +7,23 @@ to clean a raw answer into what is stored. Adding a type means adding one class 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from ..core.inputs import is_storable
+
 MAX_CODE = 9999
+#: more digits than any code or bound needs: int() refuses texts of over 4,300 digits, float() turns 400 into inf
+MAX_DIGITS = 15
+#: a whole number in ASCII digits: str.isdigit accepts "²", and int() accepts "١٢", "1_000" and " +1 "
+_INTEGER_TEXT = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
+#: a number with a decimal point or comma, as many decimals as a float's repr writes (17) and a few more; no
+#: exponent ("1e999"), "nan" or "inf", which float() accepts
+_DECIMAL_TEXT = re.compile(rf"[+-]?(?:[0-9]{{1,{MAX_DIGITS}}}(?:[.,][0-9]{{0,20}})?|[.,][0-9]{{1,20}})")
+LONGEST_NUMBER_JSON = 26  # repr of a float, or a quoted missing-code name
 
 
 class AnswerProblem(ValueError):
@@ -63,6 +74,10 @@ class ItemType:
             return [Stored(key, missing=cleaned)]
         return [Stored(key, value=float(cleaned))]
 
+    def longest_json(self, item: Mapping) -> int:
+        """The most characters a cleaned answer can take as JSON: sealed answers are padded to the sum."""
+        return LONGEST_NUMBER_JSON  # a number, or a missing-code name (at most 24 characters)
+
     # helpers shared by the coded types
 
     def _missing_or_none(self, item: Mapping, raw):
@@ -72,15 +87,14 @@ class ItemType:
 
     @staticmethod
     def _as_integer(raw) -> int | None:
-        if isinstance(raw, bool):
+        """A whole number of at most MAX_DIGITS digits, from a JSON number or a text; None for anything else."""
+        if isinstance(raw, str):
+            text = raw.strip()
+            return int(text) if _INTEGER_TEXT.fullmatch(text) else None
+        number = _as_number(raw)
+        if number is None or abs(number) >= 10**MAX_DIGITS or not float(number).is_integer():
             return None
-        if isinstance(raw, int):
-            return raw
-        if isinstance(raw, float) and raw.is_integer():
-            return int(raw)
-        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-            return int(raw.strip())
-        return None
+        return int(number)
 
 
 class _OptionsMixin:
@@ -127,7 +141,8 @@ class MultipleChoice(_OptionsMixin, ItemType):
             return missing
         raw_codes = raw if isinstance(raw, list) else [raw]
         codes = [self._as_integer(code) for code in raw_codes]
-        if not codes or any(code is None or code not in self.codes(item) for code in codes):
+        offered = set(self.codes(item))  # once, not once per code: a body can hold a list of 200,000 codes
+        if not codes or any(code is None or code not in offered for code in codes):
             raise AnswerProblem(_l("Choose one or more of the options."))
         exclusive = {option["code"] for option in item["options"] if option.get("exclusive")}
         if len(codes) > 1 and exclusive & set(codes):
@@ -139,6 +154,9 @@ class MultipleChoice(_OptionsMixin, ItemType):
             return [Stored(key, missing=cleaned)]
         return [Stored(key, value=float(code)) for code in cleaned]
 
+    def longest_json(self, item):
+        return 2 + len(self.codes(item)) * (len(str(MAX_CODE)) + 1) + LONGEST_NUMBER_JSON
+
 
 class Scale0To10(ItemType):
     name = "scale_0_10"
@@ -146,7 +164,7 @@ class Scale0To10(ItemType):
     required_keys = frozenset({"anchors"})
 
     def codes(self, item):
-        return list(range(0, 11))
+        return list(range(11))
 
     def clean(self, item, raw):
         missing = self._missing_or_none(item, raw)
@@ -171,22 +189,24 @@ class Numeric(ItemType):
     def value_range(self, item):
         return (item["min"], item["max"])
 
+    def longest_json(self, item):
+        # a whole number as large as the range allows can be longer than any float's repr
+        return max(LONGEST_NUMBER_JSON, *(len(str(int(bound))) + 1 for bound in (item["min"], item["max"])))
+
     def clean(self, item, raw):
         missing = self._missing_or_none(item, raw)
         if missing:
             return missing
-        try:
-            value = float(raw.strip().replace(",", ".")) if isinstance(raw, str) else raw
-        except ValueError:
-            value = None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        value = _as_number(raw)
+        if value is None:
             raise AnswerProblem(_l("Enter a number."))
-        if item.get("integer", True) and not float(value).is_integer():
-            raise AnswerProblem(_l("Enter a whole number."))
+        # the range first: a JSON integer of 400 digits compares with the bounds, but float() of it overflows
         if not item["min"] <= value <= item["max"]:
             raise AnswerProblem(
                 _l("Enter a number from %(low)s to %(high)s.", low=_number(item["min"]), high=_number(item["max"]))
             )
+        if item.get("integer", True) and not float(value).is_integer():
+            raise AnswerProblem(_l("Enter a whole number."))
         return int(value) if item.get("integer", True) else float(value)
 
 
@@ -201,6 +221,8 @@ class _Text(ItemType):
         if not isinstance(raw, str):
             raise AnswerProblem(_l("Enter text."))
         text = raw.replace("\r\n", "\n").strip().replace("\x00", "")
+        if not is_storable(text):  # a lone surrogate, which no database stores (the API refuses it already)
+            raise AnswerProblem(_l("Enter text."))
         limit = item.get("max_length", self.default_length)
         if len(text) > limit:
             raise AnswerProblem(_l("Write at most %(limit)s characters.", limit=limit))
@@ -208,6 +230,10 @@ class _Text(ItemType):
 
     def stored(self, item, key, cleaned):
         return [Stored(key, text=cleaned)] if cleaned else []
+
+    def longest_json(self, item):
+        # a control character is escaped as \u00XX: six characters for one
+        return 2 + 6 * item.get("max_length", self.default_length)
 
 
 class ShortText(_Text):
@@ -247,6 +273,18 @@ class DistrictChoice(ItemType):
         if code is None or (district_codes is not None and code not in district_codes):
             raise AnswerProblem(_l("Choose your district from the list."))
         return code
+
+
+def _as_number(raw) -> int | float | None:
+    """A finite number from a JSON number (not a boolean: ``True == 1``) or a decimal text; None for anything else."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        return float(text.replace(",", ".")) if _DECIMAL_TEXT.fullmatch(text) else None
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return None
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return None
+    return raw
 
 
 def _number(value) -> str:

@@ -1,63 +1,88 @@
-"""Save and resume: drafts keyed by a random resume key that only the respondent's link holds."""
+"""Save and resume: drafts encrypted with a random resume key that only the respondent's link holds.
+
+The table keeps a hash of the key (to find the draft), the campaign and the expiry date; the language, page,
+answers and an officer's ballot are encrypted with a key derived from the resume key (``sealing``), so whoever
+reads the database or its files learns nothing of what a respondent has answered so far. Only answers that pass
+their item's checks are kept, so a draft never holds more than the questionnaire allows.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, select
 
-from ..campaigns.models import Campaign
 from ..core.database import begin_write
 from ..core.models import utcnow
 from ..extensions import db
+from ..questionnaires.definition import Definition
 from .models import Draft
+from .sealing import SealError, decrypt_draft, draft_lookup, encrypt_draft
 
 RESUME_KEY_BYTES = 32  # 256 bits
+MAX_RESUME_KEY_LENGTH = 100
 
 
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+@dataclass(frozen=True)
+class DraftContent:
+    language: str
+    page_key: str
+    answers: dict
+    #: an officer's signed ballot, which travels in the resume link so that any browser can finish
+    ballot: str | None
 
 
-def save_draft(campaign: Campaign, answers: dict, page_key: str, language: str, resume_key: str | None) -> str:
-    """Store the answers so far; returns the resume key (the same one when the draft was saved before)."""
+def checked_answers(definition: Definition, raw: Mapping, has_pilot: bool, district_codes=None) -> dict:
+    """The raw answers whose items accept them: what a draft may keep."""
+    cleaned, _ = definition.clean(raw, has_pilot, district_codes=district_codes)
+    return {key: raw[key] for key in cleaned if key in raw}
+
+
+def save_draft(campaign_id: int, content: DraftContent, resume_key: str | None) -> str:
+    """Store the answers so far and commit; returns the resume key (the same one when saved before)."""
     begin_write()
-    draft = find_draft(campaign, resume_key) if resume_key else None
+    draft = _find(campaign_id, resume_key) if resume_key else None
     if draft is None:
         resume_key = secrets.token_urlsafe(RESUME_KEY_BYTES)
-        draft = Draft(resume_key_hash=_hash(resume_key), campaign_id=campaign.id)
+        draft = Draft(resume_key_hash=draft_lookup(resume_key), campaign_id=campaign_id)
         db.session.add(draft)
-    draft.answers = answers
-    draft.page_key = page_key
-    draft.language = language
+    draft.sealed = encrypt_draft(resume_key, {"language": content.language, "page": content.page_key,
+                                              "answers": content.answers, "ballot": content.ballot})
     draft.expires_on = utcnow().date() + dt.timedelta(days=current_app.config["DRAFT_RETENTION_DAYS"])
-    db.session.flush()
+    db.session.commit()
     return resume_key
 
 
-def find_draft(campaign: Campaign, resume_key: str) -> Draft | None:
-    if not resume_key or len(resume_key) > 100:
+def find_draft(campaign_id: int, resume_key: str) -> DraftContent | None:
+    draft = _find(campaign_id, resume_key)
+    if draft is None:
+        return None
+    try:
+        content = decrypt_draft(resume_key, draft.sealed)
+    except SealError:
+        return None
+    return DraftContent(content["language"], content["page"], content["answers"], content.get("ballot"))
+
+
+def _find(campaign_id: int, resume_key: str) -> Draft | None:
+    if not resume_key or len(resume_key) > MAX_RESUME_KEY_LENGTH:
         return None
     return db.session.scalar(
         select(Draft).where(
-            Draft.resume_key_hash == _hash(resume_key),
-            Draft.campaign_id == campaign.id,
+            Draft.resume_key_hash == draft_lookup(resume_key),
+            Draft.campaign_id == campaign_id,
             Draft.expires_on >= utcnow().date(),
         )
     )
 
 
-def discard_draft(campaign: Campaign, resume_key: str | None) -> None:
-    if resume_key:
+def discard_draft(campaign_id: int, resume_key: str | None) -> None:
+    if resume_key and len(resume_key) <= MAX_RESUME_KEY_LENGTH:
         db.session.execute(
-            delete(Draft).where(Draft.resume_key_hash == _hash(resume_key), Draft.campaign_id == campaign.id)
+            delete(Draft).where(Draft.resume_key_hash == draft_lookup(resume_key), Draft.campaign_id == campaign_id)
         )
 
-
-def purge_expired_drafts(today: dt.date | None = None) -> int:
-    begin_write()
-    result = db.session.execute(delete(Draft).where(Draft.expires_on < (today or utcnow().date())))
-    return result.rowcount

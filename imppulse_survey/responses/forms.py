@@ -8,8 +8,9 @@ from werkzeug.datastructures import MultiDict
 
 from ..questionnaires.definition import Definition, item_type
 
-#: filled only by robots: the field is hidden from people and from assistive technology
-HONEYPOT_FIELD = "website"
+#: filled only by robots: hidden from people and assistive technology, and named so that no browser or password
+#: manager autofills it (a field called "website" was filled by autofill)
+HONEYPOT_FIELD = "leave_this_empty"
 #: form fields that are not answers
 CONTROL_FIELDS = frozenset({"csrf_token", "_page", "_action", "_resume", "submission_id", HONEYPOT_FIELD})
 MAX_VALUE_LENGTH = 5000

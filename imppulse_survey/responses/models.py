@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -90,7 +90,8 @@ class TextAnswer(db.Model):
 
 
 class Draft(db.Model):
-    """Answers saved with "Continue later"; deleted on submission or after ``expires_on``."""
+    """Answers saved with "Continue later", encrypted with a key that only the resume link holds; deleted on
+    submission or after ``expires_on`` (``responses.drafts``)."""
 
     __tablename__ = "drafts"
 
@@ -98,13 +99,43 @@ class Draft(db.Model):
     #: SHA-256 of the random resume key, hex: the key itself is only in the respondent's link
     resume_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    language: Mapped[str] = mapped_column(String(8))
-    #: the page to resume on
-    page_key: Mapped[str] = mapped_column(String(64))
-    #: the answers given so far, as the form submitted them
-    answers: Mapped[dict] = mapped_column(JSON)
+    #: the language, page and answers so far (and an officer's ballot), encrypted with the resume key
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     #: purged after this date
     expires_on: Mapped[dt.date] = mapped_column(Date, index=True)
 
     def __repr__(self) -> str:
         return f"<Draft {self.id} expires {self.expires_on}>"
+
+
+class SealedResponse(db.Model):
+    """An officer's submission, encrypted to its wave's public key and padded to one length for the wave.
+
+    Opened, shuffled and stored as a response with a fresh id only when the wave is released
+    (``responses.release``); until then nothing in it is readable on the server.
+    """
+
+    __tablename__ = "sealed_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+    #: a libsodium sealed box of the padded submission
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __repr__(self) -> str:
+        return f"<SealedResponse {self.id} wave={self.wave_id}>"
+
+
+class SpentBallot(db.Model):
+    """A ballot that has been used, so that it is used once; kept apart from the sealed and released answers."""
+
+    __tablename__ = "spent_ballots"
+
+    #: keyed hash of the ballot id (``core.keys.keyed_hash``): the ballot itself is never stored
+    ballot_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+    #: keyed hash of the submission_id that spent it: a repeat of that submission is answered as a success
+    submission_hash: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<SpentBallot wave={self.wave_id}>"

@@ -1,8 +1,10 @@
 """The storage service: every submission, from the web form, the API or the demo data, is stored here.
 
-One call validates the answers against the published version and stores the response, its answers and free
-texts, and (for invitation campaigns) spends the token, all in the caller's one transaction. The service
-flushes; the caller commits.
+One call reads the campaign, validates the answers against its published version and stores them in a
+transaction of its own, which it commits (views never manage it). Residents' answers become a response with its
+answers, free texts and indicator summaries. Officers' answers (invitation campaigns) are sealed to the wave's
+public key and stored apart, under a ballot spent in the same transaction; they become responses only when the
+wave is released (``release.py``, docs/anonymity.md).
 """
 
 from __future__ import annotations
@@ -11,24 +13,23 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from flask import current_app
+from sqlalchemy import delete, insert, select
 
-from ..campaigns.facts import CampaignFacts, WaveWindow
-from ..campaigns.models import Campaign, Invitation, Wave
-from ..campaigns.services import hash_token
-from ..core.database import begin_write, insert_rows, json_parameter, json_rows
+from ..campaigns.facts import CampaignFacts, WaveWindow, campaign_facts
+from ..campaigns.models import Invitation
+from ..core.database import begin_write, insert_returning_id, insert_rows, reads_outside_transactions
+from ..core.keys import keyed_hash
 from ..core.models import utcnow
 from ..extensions import db
 from ..indicators.models import IndicatorSummary
 from ..indicators.summaries import ADD_TO_CELL, SUMMARY_COLUMNS, summary_additions
 from ..questionnaires.definition import Definition, published_definition
 from ..questionnaires.types import Stored
-from .models import Answer, Response, TextAnswer
-
+from . import ballots, drafts
+from .models import Answer, Response, SealedResponse, SpentBallot, TextAnswer
+from .sealing import seal, sealed_size
 
 RESPONSE_COLUMNS = ("campaign_id", "wave_id", "questionnaire_version_id", "language", "district_id", "channel",
                     "submission_id", "submitted_on")
@@ -46,18 +47,24 @@ class SubmissionInvalid(SubmissionError):
         self.problems = dict(problems)
 
 
+class CampaignNotFound(SubmissionError):
+    """No campaign has this slug."""
+
+
 class CampaignNotOpen(SubmissionError):
     """No wave of the campaign is taking responses."""
 
 
 class InvitationRefused(SubmissionError):
-    """The token is unknown, of another campaign, or spent. The same refusal in every case, on purpose."""
+    """The token or ballot is unknown, of another campaign or wave, or spent. The same refusal in every case."""
 
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    response_id: int
+    #: the stored response; None for sealed answers, which get no receipt that could point back to them
+    response_id: int | None
     created: bool
+    sealed: bool = False
 
 
 def normalise_submission_id(value) -> str | None:
@@ -68,155 +75,178 @@ def normalise_submission_id(value) -> str | None:
 
 
 def submit(
-    campaign: Campaign | CampaignFacts,
+    slug: str,
     raw_answers: Mapping,
     *,
     language: str,
     submission_id: str,
     channel: str,
+    ballot: ballots.Ballot | None = None,
     token: str | None = None,
-    wave: Wave | WaveWindow | None = None,
+    resume_key: str | None = None,
+    wave_id: int | None = None,
     submitted_on: dt.date | None = None,
 ) -> SubmissionResult:
-    """Validate and store one submission. A ``submission_id`` seen before returns the response it stored."""
+    """Validate and store one submission, and commit. A ``submission_id`` seen before returns what it stored.
+
+    Invitation campaigns need the ``ballot`` the browser holds or the invitation ``token`` (the API). ``wave_id``
+    and ``submitted_on`` are for loading past waves (the demo data); the draft of ``resume_key`` is deleted with
+    the submission.
+    """
     normalised_id = normalise_submission_id(submission_id)
     if normalised_id is None:
         raise SubmissionInvalid({"submission_id": "must be a UUID"})
+    submission = _Submission(raw_answers, language, normalised_id, channel, resume_key, submitted_on)
     try:
-        wave, definition, districts, cleaned = _checked(campaign, raw_answers, language, token, wave)
+        # PostgreSQL: the reads need no transaction of their own (begin_write starts the one that writes)
+        reads_outside_transactions()
+        campaign = campaign_facts(slug)
+        if campaign is None:
+            raise CampaignNotFound(slug)
+        wave = campaign.wave(wave_id) if wave_id is not None else campaign.current_wave()
+        if campaign.access_mode == "invitation":
+            result = _store_sealed(campaign, wave, submission, ballot or _token_ballot(token, campaign, wave))
+        else:
+            result = _store_open(campaign, wave, submission)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
+
+
+@dataclass(frozen=True)
+class _Submission:
+    raw_answers: Mapping
+    language: str
+    submission_id: str
+    channel: str
+    resume_key: str | None
+    submitted_on: dt.date | None
+
+    @property
+    def submission_hash(self) -> str:
+        return keyed_hash("submission", self.submission_id)
+
+
+def _store_open(campaign: CampaignFacts, wave: WaveWindow | None, submission: _Submission) -> SubmissionResult:
+    try:
+        definition, cleaned, district_id = _checked(campaign, wave, submission)
     except SubmissionError:
         # a repeat of a stored submission (a double click after the campaign closed, say) keeps its answer;
         # looked up only here, since the insert below detects repeats on the hot path by itself
-        earlier = _earlier_response(campaign, normalised_id)
+        earlier = _earlier_response(campaign, submission.submission_id)
         if earlier is not None:
             return SubmissionResult(earlier, created=False)
         raise
-
-    district_item = definition.district_item
-    district_code = cleaned.get(district_item["key"]) if district_item else None
-    dialect = db.session.get_bind().dialect.name
-    one_statement = dialect == "postgresql" and campaign.access_mode == "open"
-    if not one_statement:
-        # the write lock (SQLite) is taken only now, after the reads and the checks, so that it is held briefly
-        begin_write()
-    values = dict(  # RESPONSE_COLUMNS
-        campaign_id=campaign.id,
-        wave_id=wave.id,
-        questionnaire_version_id=campaign.questionnaire_version_id,
-        language=language,
-        district_id=districts.get(district_code) if isinstance(district_code, int) else None,
-        channel=channel,
-        submission_id=normalised_id,
-        submitted_on=submitted_on or utcnow().date(),
-    )
+    # the write lock (SQLite) is taken only now, after the reads and the checks, so that it is held briefly
+    begin_write()
+    values = {  # RESPONSE_COLUMNS
+        "campaign_id": campaign.id,
+        "wave_id": wave.id,
+        "questionnaire_version_id": campaign.questionnaire_version_id,
+        "language": submission.language,
+        "district_id": district_id,
+        "channel": submission.channel,
+        "submission_id": submission.submission_id,
+        "submitted_on": submission.submitted_on or utcnow().date(),
+    }
     rows = definition.stored(cleaned)
+    coded, texts = _answer_rows(rows)
+    additions = summary_additions(definition, campaign.id, wave.id, district_id, rows)
     # The unique submission_id decides races: of concurrent twins, one inserts, the others get no row back.
-    if one_statement:
-        response_id = _store_in_one_statement(values, rows, definition)
-    else:
-        response_id = _store_step_by_step(campaign, token, values, rows, definition, dialect)
+    response_id = insert_returning_id(Response.__table__, values, unique="submission_id")
     if response_id is None:
-        earlier = _earlier_response(campaign, normalised_id)
+        earlier = _earlier_response(campaign, submission.submission_id)
         if earlier is None:  # the id belongs to a response of another campaign
             raise SubmissionInvalid({"submission_id": "is already used"})
         return SubmissionResult(earlier, created=False)
+    insert_rows(Answer.__table__, ANSWER_COLUMNS, [(response_id, *row) for row in coded])
+    insert_rows(TextAnswer.__table__, TEXT_COLUMNS, [(response_id, *row) for row in texts])
+    insert_rows(IndicatorSummary.__table__, SUMMARY_COLUMNS, additions, on_conflict=ADD_TO_CELL)
+    drafts.discard_draft(campaign.id, submission.resume_key)
     return SubmissionResult(response_id, created=True)
 
 
-def _store_step_by_step(campaign, token: str | None, values: dict, rows: list[Stored], definition: Definition,
-                        dialect: str) -> int | None:
-    """The response (None if its submission_id is a repeat), the token spent, answers, texts, summaries."""
-    response_id = db.session.scalar(_insert_response(dialect), values)
-    if response_id is None:
-        return None
-    if campaign.access_mode == "invitation":
-        _spend_invitation(campaign, token)
-    coded, texts = _answer_rows(rows)
-    insert_rows(Answer.__table__, ANSWER_COLUMNS, [(response_id, *row) for row in coded])
-    insert_rows(TextAnswer.__table__, TEXT_COLUMNS, [(response_id, *row) for row in texts])
-    insert_rows(IndicatorSummary.__table__, SUMMARY_COLUMNS,
-                summary_additions(definition, values["campaign_id"], values["wave_id"], values["district_id"], rows),
-                on_conflict=ADD_TO_CELL)
-    return response_id
+def _store_sealed(campaign: CampaignFacts, wave: WaveWindow | None, submission: _Submission,
+                  ballot: ballots.Ballot | None) -> SubmissionResult:
+    """Seal an officer's answers to the wave's public key and spend the ballot, in one transaction."""
+    try:
+        if ballot is None or ballot.campaign_id != campaign.id or (wave is not None and ballot.wave_id != wave.id):
+            raise InvitationRefused()
+        if wave is None or wave.public_key is None:
+            if wave is not None:
+                current_app.logger.warning("campaign %s: the open wave has no key pair; see campaign open", campaign.id)
+            raise CampaignNotOpen(campaign.slug)
+        definition, cleaned, district_id = _checked(campaign, wave, submission)
+    except SubmissionError:
+        if ballot is not None and _spent_by(ballot, submission.submission_hash):
+            return SubmissionResult(None, created=False, sealed=True)
+        raise
+    begin_write()
+    if not _spend(ballot, submission.submission_hash):
+        return SubmissionResult(None, created=False, sealed=True)
+    payload = {"version": campaign.questionnaire_version_id, "language": submission.language,
+               "channel": submission.channel, "district": district_id, "answers": cleaned}
+    sealed = seal(wave.public_key, payload, sealed_size(definition))
+    db.session.execute(insert(SealedResponse.__table__).values(wave_id=wave.id, sealed=sealed))
+    drafts.discard_draft(campaign.id, submission.resume_key)
+    return SubmissionResult(None, created=True, sealed=True)
 
 
-def _store_in_one_statement(values: dict, rows: list[Stored], definition: Definition) -> int | None:
-    """PostgreSQL, open campaigns: the response, its answers, free texts and summaries in one statement.
+def _token_ballot(token: str | None, campaign: CampaignFacts, wave: WaveWindow | None) -> ballots.Ballot | None:
+    # made even when no wave is open, so that a repeat of a submission stored before the close is recognised
+    return ballots.from_token(token, campaign, wave.id if wave else None) if token else None
 
-    Data-modifying CTEs make it one round trip instead of four, which under load was a fifth of the app's CPU
-    per submission. The answers, texts and summaries are selected ``FROM response``: when the submission_id is
-    a repeat, the response CTE returns no row and nothing else is written. (Invitation campaigns take the
-    step-by-step path: their token is spent between the response and its answers.)
+
+def _spend(ballot: ballots.Ballot, submission_hash: str) -> bool:
+    """Spend the ballot (and the invitation it comes from): True; False if this very submission spent it before.
+
+    Of concurrent requests with one ballot or token, the database lets one through: the others wait on its row
+    lock or primary key, then find it spent.
     """
-    coded, texts = _answer_rows(rows)
-    additions = summary_additions(definition, values["campaign_id"], values["wave_id"], values["district_id"], rows)
-    parameters = (*(values[name] for name in RESPONSE_COLUMNS), json_parameter(coded), json_parameter(texts),
-                  json_parameter(additions))
-    return db.session.connection().exec_driver_sql(_one_statement_sql(), parameters).scalar()
+    if ballot.invitation_hash is not None:
+        deleted = db.session.execute(delete(Invitation).where(Invitation.token_hash == ballot.invitation_hash,
+                                                              Invitation.campaign_id == ballot.campaign_id))
+        if deleted.rowcount != 1:
+            return _refuse_unless_repeat(ballot, submission_hash)
+    inserted = insert_rows(SpentBallot.__table__, ("ballot_hash", "wave_id", "submission_hash"),
+                           [(ballot.spent_hash, ballot.wave_id, submission_hash)], on_conflict="ON CONFLICT DO NOTHING")
+    return inserted == 1 or _refuse_unless_repeat(ballot, submission_hash)
 
 
-@lru_cache(maxsize=1)
-def _one_statement_sql() -> str:
-    answers, texts, summaries = Answer.__table__, TextAnswer.__table__, IndicatorSummary.__table__
-    markers = ", ".join(["%s"] * len(RESPONSE_COLUMNS))
-    return (
-        f"WITH response AS (INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({markers})"
-        " ON CONFLICT (submission_id) DO NOTHING RETURNING id),"
-        f" coded AS (INSERT INTO answers ({', '.join(ANSWER_COLUMNS)}) SELECT response.id, given.* FROM response,"
-        f" ({json_rows(answers, ANSWER_COLUMNS[1:])}) AS given),"
-        f" texts AS (INSERT INTO text_answers ({', '.join(TEXT_COLUMNS)}) SELECT response.id, given.* FROM response,"
-        f" ({json_rows(texts, TEXT_COLUMNS[1:])}) AS given),"
-        f" summaries AS (INSERT INTO indicator_summaries ({', '.join(SUMMARY_COLUMNS)}) SELECT given.* FROM response,"
-        f" ({json_rows(summaries, SUMMARY_COLUMNS)}) AS given {ADD_TO_CELL})"
-        " SELECT id FROM response"
-    )
+def _refuse_unless_repeat(ballot: ballots.Ballot, submission_hash: str) -> bool:
+    if _spent_by(ballot, submission_hash):
+        return False
+    raise InvitationRefused()
 
 
-def _checked(campaign: Campaign | CampaignFacts, raw_answers: Mapping, language: str, token: str | None,
-             wave: Wave | WaveWindow | None):
-    """The wave, definition, district codes and cleaned answers of a submission that may be stored."""
-    wave = wave or campaign.current_wave()
+def _spent_by(ballot: ballots.Ballot, submission_hash: str) -> bool:
+    spender = db.session.scalar(select(SpentBallot.submission_hash).where(SpentBallot.ballot_hash == ballot.spent_hash))
+    return spender == submission_hash
+
+
+def _checked(campaign: CampaignFacts, wave: WaveWindow | None, submission: _Submission):
+    """The definition, cleaned answers and district id of a submission that may be stored."""
     if wave is None:
         raise CampaignNotOpen(campaign.slug)
     definition = published_definition(campaign.questionnaire_version)
     districts = campaign.district_ids
-    cleaned, problems = definition.clean(raw_answers, has_pilot=bool(campaign.pilot_label), district_codes=districts)
-    if language not in campaign.languages:
+    cleaned, problems = definition.clean(submission.raw_answers, has_pilot=bool(campaign.pilot_label),
+                                         district_codes=districts)
+    if submission.language not in campaign.languages:
         problems["language"] = f"must be one of {', '.join(campaign.languages)}"
-    if campaign.access_mode == "invitation" and not token:
-        raise InvitationRefused()
     if problems:
         raise SubmissionInvalid(problems)
-    return wave, definition, districts, cleaned
+    district_item = definition.district_item
+    district_code = cleaned.get(district_item["key"]) if district_item else None
+    return definition, cleaned, districts.get(district_code) if isinstance(district_code, int) else None
 
 
-@lru_cache(maxsize=2)
-def _insert_response(dialect: str):
-    """Built once and executed with each submission's values, so that it is compiled once."""
-    table = Response.__table__
-    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert_for(table).on_conflict_do_nothing(index_elements=["submission_id"]).returning(table.c.id)
-
-
-def _earlier_response(campaign: Campaign | CampaignFacts, submission_id: str) -> int | None:
+def _earlier_response(campaign: CampaignFacts, submission_id: str) -> int | None:
     return db.session.scalar(
         select(Response.id).where(Response.submission_id == submission_id, Response.campaign_id == campaign.id)
     )
-
-
-def _spend_invitation(campaign: Campaign | CampaignFacts, token: str) -> None:
-    # A conditional update: of concurrent submissions with one token, exactly one sees a row change.
-    spent = db.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.token_hash == hash_token(token),
-            Invitation.campaign_id == campaign.id,
-            Invitation.is_used.is_(False),
-        )
-        .values(is_used=True)
-    )
-    if spent.rowcount != 1:
-        raise InvitationRefused()
 
 
 def _answer_rows(rows: list[Stored]) -> tuple[list[tuple], list[tuple]]:
@@ -228,3 +258,8 @@ def _answer_rows(rows: list[Stored]) -> tuple[list[tuple], list[tuple]]:
         else:
             coded.append((row.item_key, row.value, row.missing))
     return coded, texts
+
+
+def stored_rows(definition: Definition, cleaned: Mapping) -> tuple[list[tuple], list[tuple]]:
+    """Coded and text rows of cleaned answers, as the release stores an officer's opened answers."""
+    return _answer_rows(definition.stored(cleaned))

@@ -6,30 +6,31 @@ state and works without JavaScript; nothing is stored until the last page is sub
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from ..campaigns.models import Campaign, Invitation
-from ..campaigns.services import hash_token
+from ..campaigns.models import Campaign
+from ..core.limits import client_address_key, configured, failures_per_address, hashed
+from ..core.links import public_url
 from ..core.models import utcnow
-from ..errors import render_error
+from ..errors import database_error, render_error
 from ..extensions import db, limiter
 from ..i18n import supported_languages, text_in
 from ..questionnaires.definition import published_definition
-from . import drafts
+from . import ballots, drafts
 from .forms import HONEYPOT_FIELD, answers_from_form, carried_answers
-from .services import CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
+from .services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 
 bp = Blueprint("respond", __name__)
 
-INVITATION_KEY = "invitation"
+#: the session key of an officer's signed ballot (responses.ballots)
+BALLOT_KEY = "ballot"
 UNAVAILABLE = {
     "unknown": (404, _l("Survey not found"), _l("There is no survey at this address. Check the link or the QR code you used.")),
     "scheduled": (404, _l("This survey is not open yet"), _l("This survey has not started yet. Please come back later.")),
@@ -42,12 +43,11 @@ UNAVAILABLE = {
 }
 
 
-def submission_limit():
-    return current_app.config["SUBMISSION_RATE_LIMIT"]
-
-
-def token_limit():
-    return current_app.config["TOKEN_RATE_LIMIT"]
+def respondent_key() -> str:
+    """Whom a page post counts against: an officer's ballot, since a whole police station answers from one address;
+    else the client's address, so that a flood on an open link is stopped however many sessions it makes."""
+    ballot = ballots.read_signed(session.get(BALLOT_KEY))
+    return hashed("ballot", ballot.ballot_id) if ballot else client_address_key()
 
 
 class Questionnaire:
@@ -78,7 +78,7 @@ def unavailable(reason: str, lang: str | None = None):
     return make_response(render_template("responses/unavailable.html", title=title, text=text), status)
 
 
-def open_questionnaire(slug: str, lang: str) -> Questionnaire:
+def open_questionnaire(slug: str, lang: str, *, needs_ballot: bool = True) -> Questionnaire:
     """The campaign by slug, or an answer explaining why it cannot be answered (raised as an HTTP response)."""
     if lang not in supported_languages():
         abort(404)
@@ -91,17 +91,23 @@ def open_questionnaire(slug: str, lang: str) -> Questionnaire:
         abort(unavailable("scheduled" if upcoming else "closed"))
     if lang not in campaign.languages:
         abort(redirect(url_for(request.endpoint, **dict(request.view_args, lang=campaign.default_language))))
-    if campaign.access_mode == "invitation" and invitation_token(campaign) is None:
+    if needs_ballot and campaign.access_mode == "invitation" and held_ballot(campaign) is None:
         abort(unavailable("invitation"))
     g.offered_languages = campaign.languages
     return Questionnaire(campaign, lang)
 
 
-def invitation_token(campaign: Campaign) -> str | None:
-    held = session.get(INVITATION_KEY) or {}
-    if held.get("campaign") != campaign.slug or held.get("until", 0) < time.time():
+def held_ballot(campaign: Campaign) -> ballots.Ballot | None:
+    """The officer's ballot for the campaign's open wave, from the session."""
+    return usable_ballot(campaign, session.get(BALLOT_KEY))
+
+
+def usable_ballot(campaign: Campaign, signed: str | None) -> ballots.Ballot | None:
+    ballot = ballots.read_signed(signed)
+    wave = campaign.current_wave()
+    if ballot is None or wave is None or (ballot.campaign_id, ballot.wave_id) != (campaign.id, wave.id):
         return None
-    return held.get("token")
+    return ballot
 
 
 @bp.get("/s/<slug>/")
@@ -122,12 +128,12 @@ def introduction(lang: str, slug: str):
 def form_state(slug: str, lang: str) -> tuple[Questionnaire, dict]:
     questionnaire = open_questionnaire(slug, lang)
     form = request.form
-    return questionnaire, dict(
-        q=questionnaire,
-        raw=answers_from_form(questionnaire.definition, form),
-        submission_id=form.get("submission_id") or str(uuid.uuid4()),
-        resume_key=form.get("_resume") or None,
-    )
+    return questionnaire, {
+        "q": questionnaire,
+        "raw": answers_from_form(questionnaire.definition, form),
+        "submission_id": form.get("submission_id") or str(uuid.uuid4()),
+        "resume_key": form.get("_resume") or None,
+    }
 
 
 @bp.errorhandler(CSRFError)
@@ -140,6 +146,8 @@ def session_expired(error: CSRFError):
         questionnaire, state = form_state(slug, lang)
     except HTTPException as unavailable_campaign:
         return unavailable_campaign.response or render_error(unavailable_campaign.code)
+    except DBAPIError as database_failure:  # and the database is down too: give back what was typed
+        return database_error(database_failure)
     pages = questionnaire.pages(state["raw"])
     keys = [page["key"] for page in pages]
     current = keys.index(request.form["_page"]) if request.form.get("_page") in keys else 0
@@ -148,7 +156,8 @@ def session_expired(error: CSRFError):
 
 
 @bp.post("/<lang>/s/<slug>/")
-@limiter.limit(submission_limit)
+@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused ballot, an unknown survey
+@limiter.limit(configured("SUBMISSION_RATE_LIMIT"), key_func=respondent_key)
 def answer(lang: str, slug: str):
     questionnaire, state = form_state(slug, lang)
     definition = questionnaire.definition
@@ -156,7 +165,8 @@ def answer(lang: str, slug: str):
     raw = state["raw"]
     action = form.get("_action", "next")
 
-    if form.get(HONEYPOT_FIELD):
+    if form.get(HONEYPOT_FIELD) and questionnaire.campaign.access_mode == "open":
+        current_app.logger.info("honeypot filled: submission dropped")
         return redirect(url_for("respond.thanks", lang=lang, slug=slug))
     pages = questionnaire.pages(raw)
     keys = [page["key"] for page in pages]
@@ -184,35 +194,35 @@ def answer(lang: str, slug: str):
 def finish(questionnaire: Questionnaire, raw: dict, pages: list, current: int, state: dict):
     campaign = questionnaire.campaign
     try:
-        submit(campaign, raw, language=questionnaire.lang, submission_id=state["submission_id"], channel="web",
-               token=invitation_token(campaign))
-        drafts.discard_draft(campaign, state["resume_key"])
-        db.session.commit()
+        submit(campaign.slug, raw, language=questionnaire.lang, submission_id=state["submission_id"], channel="web",
+               ballot=held_ballot(campaign), resume_key=state["resume_key"])
     except SubmissionInvalid as invalid:
-        db.session.rollback()
         return render_page(pages, current, problems=invalid.problems, **state)
+    except CampaignNotFound:
+        return unavailable("unknown")
     except CampaignNotOpen:
-        db.session.rollback()
         return unavailable("closed")
     except InvitationRefused:
-        db.session.rollback()
         return unavailable("invitation")
     except DBAPIError as error:
         return database_unavailable(error, pages, current, state)
-    session.pop(INVITATION_KEY, None)
+    session.pop(BALLOT_KEY, None)
     return redirect(url_for("respond.thanks", lang=questionnaire.lang, slug=campaign.slug))
 
 
 def save_for_later(questionnaire: Questionnaire, raw: dict, page_key: str, state: dict):
     campaign = questionnaire.campaign
+    kept = drafts.checked_answers(questionnaire.definition, raw, questionnaire.has_pilot, district_codes(questionnaire))
+    ballot = session.get(BALLOT_KEY) if campaign.access_mode == "invitation" else None
+    content = drafts.DraftContent(questionnaire.lang, page_key, kept, ballot)
     try:
-        resume_key = drafts.save_draft(campaign, raw, page_key, questionnaire.lang, state["resume_key"])
-        db.session.commit()
+        resume_key = drafts.save_draft(campaign.id, content, state["resume_key"])
     except DBAPIError as error:
+        db.session.rollback()
         pages = questionnaire.pages(raw)
         current = next(index for index, page in enumerate(pages) if page["key"] == page_key)
         return database_unavailable(error, pages, current, state)
-    link = url_for("respond.resume", lang=questionnaire.lang, slug=campaign.slug, key=resume_key, _external=True)
+    link = public_url("respond.resume", lang=questionnaire.lang, slug=campaign.slug, key=resume_key)
     return render_template("responses/saved.html", q=questionnaire, link=link,
                            days=current_app.config["DRAFT_RETENTION_DAYS"])
 
@@ -226,13 +236,20 @@ def database_unavailable(error: DBAPIError, pages: list, current: int, state: di
 
 
 @bp.get("/<lang>/s/<slug>/resume/<key>")
+@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # resume keys are guarded as invitations are
 def resume(lang: str, slug: str, key: str):
-    questionnaire = open_questionnaire(slug, lang)
-    draft = drafts.find_draft(questionnaire.campaign, key)
+    questionnaire = open_questionnaire(slug, lang, needs_ballot=False)
+    campaign = questionnaire.campaign
+    draft = drafts.find_draft(campaign.id, key)
     if draft is None:
         return render_template("responses/unavailable.html", title=_l("This link has expired"),
                                text=_l("Saved answers are kept for a limited time only. You can start the survey again."),
                                restart=url_for("respond.introduction", lang=lang, slug=slug)), 404
+    if campaign.access_mode == "invitation":
+        # an officer's ballot travels in the draft, so that the link works in any browser until the wave closes
+        if usable_ballot(campaign, draft.ballot) is None:
+            return unavailable("invitation")
+        session[BALLOT_KEY] = draft.ballot
     pages = questionnaire.pages(draft.answers)
     keys = [page["key"] for page in pages]
     current = keys.index(draft.page_key) if draft.page_key in keys else 0
@@ -249,19 +266,18 @@ def thanks(lang: str, slug: str):
 
 
 @bp.get("/i/<token>")
-@limiter.limit(token_limit)
+@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # guesses count; used cards never do
 def invitation(token: str):
-    """Exchange a token for a short session and redirect, so that the token leaves the address bar."""
-    invitation = None
-    if 20 <= len(token) <= 100:
-        invitation = db.session.scalar(
-            select(Invitation).where(Invitation.token_hash == hash_token(token), Invitation.is_used.is_(False))
-        )
-    campaign = db.session.get(Campaign, invitation.campaign_id) if invitation else None
-    if campaign is None or campaign.current_wave() is None:
+    """Exchange an invitation for a ballot and redirect, so that the token leaves the address bar.
+
+    The invitation is deleted here, before any answer exists; the ballot lives in the session (and in a resume
+    link), never in the database (docs/anonymity.md).
+    """
+    exchanged = ballots.exchange_invitation(token)
+    if exchanged is None:
         return unavailable("invitation")
-    minutes = current_app.config["INVITATION_SESSION_MINUTES"]
-    session[INVITATION_KEY] = {"campaign": campaign.slug, "token": token, "until": time.time() + 60 * minutes}
+    campaign, ballot = exchanged
+    session[BALLOT_KEY] = ballots.signed(ballot)
     lang = request.accept_languages.best_match(campaign.languages) or campaign.default_language
     return redirect(url_for("respond.introduction", lang=lang, slug=campaign.slug))
 
@@ -295,6 +311,7 @@ def render_page(pages: list, index: int, *, q: Questionnaire, raw: dict, submiss
         submission_id=submission_id,
         resume_key=resume_key,
         districts=q.campaign.city.districts,
+        honeypot=HONEYPOT_FIELD,
         unavailable_database=unavailable_database,
         session_expired=session_expired,
     ), 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -76,7 +77,7 @@ def test_unknown_user_and_wrong_password_look_the_same(client, runner, cities):
     unknown = login(client, "nobody@nantes.fr")
     wrong = login(client, "chloe@nantes.fr", "wrong password!")
     assert unknown.status_code == wrong.status_code == 401
-    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))
     assert strip(unknown) == strip(wrong).replace("chloe@nantes.fr", "nobody@nantes.fr")
 
 
@@ -95,10 +96,30 @@ def test_an_unknown_user_costs_a_password_hash_too(cities, monkeypatch):
     assert len(verified) == 1 and verified[0].startswith("$argon2id$")
 
 
-def test_repeated_failures_are_throttled(client, runner, cities):
+def test_repeated_failures_on_an_account_slow_it_down_for_a_minute(client, runner, cities, monkeypatch):
     create(runner, "chloe@nantes.fr", "manager", "nantes")
+    create(runner, "jean@nantes.fr", "viewer", "nantes")
     statuses = [login(client, "chloe@nantes.fr", "wrong password!").status_code for _ in range(7)]
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+    assert login(client, "chloe@nantes.fr").status_code == 429  # the owner too, until the minute has passed
+    assert login(client, "jean@nantes.fr").status_code == 302  # a colleague at the same address is not slowed
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)  # the memory storage's clock
+    assert login(client, "chloe@nantes.fr").status_code == 302  # slowed, never locked
+    limiter.reset()
+
+
+def test_successful_logins_from_one_address_are_never_counted(app, client, runner, cities, monkeypatch):
+    """Thirty officers of one police station share an address: only failures count against it."""
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    create(runner, "jean@nantes.fr", "viewer", "nantes")
+    assert [login(client, email, "wrong password!").status_code
+            for email in ("chloe@nantes.fr", "jean@nantes.fr")] == [401, 401]
+    successes = [login(client, email).headers.get("Location") for email in ["chloe@nantes.fr", "jean@nantes.fr"] * 2]
+    assert successes == ["/en/staff/"] * 4  # more than the limit
+    assert login(client, "nobody@nantes.fr").status_code == 401  # the address's third failure
+    assert login(client, "chloe@nantes.fr").status_code == 429  # now the address waits
     limiter.reset()
 
 
@@ -131,10 +152,10 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(client, runner, c
     assert token not in stored.token_hash
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/en/staff/", headers=headers).status_code == 200
-    assert client.get("/en/staff/", headers={"Authorization": "Bearer imp_forged"}).status_code == 302
+    assert client.get("/en/staff/", headers={"Authorization": "Bearer imp_forged"}).status_code == 401
     revoke_token(stored.user, stored.id)
     db.session.commit()
-    assert client.get("/en/staff/", headers=headers).status_code == 302
+    assert client.get("/en/staff/", headers=headers).status_code == 401
 
 
 def test_staff_see_their_own_city_only(client, runner, make, cities):
@@ -168,6 +189,79 @@ def test_tokens_are_listed_and_revoked_from_the_command_line(client, runner, cit
     assert client.get("/en/staff/", headers=headers).status_code == 200
     revoked = runner.invoke(args=["imppulse", "users", "revoke", "ana@lisboa.pt", str(token_id)])
     assert revoked.exit_code == 0, revoked.output
-    assert client.get("/en/staff/", headers=headers).status_code == 302
+    assert client.get("/en/staff/", headers=headers).status_code == 401  # a program gets 401, not a login page
     assert "revoked" in runner.invoke(args=["imppulse", "users", "tokens", "ana@lisboa.pt"]).output
     assert runner.invoke(args=["imppulse", "users", "tokens", "nobody@x.eu"]).exit_code == 1
+
+
+def logout(client):
+    page = client.get("/en/staff/").get_data(as_text=True)
+    return client.post("/en/staff/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+
+
+def test_logout_ends_every_session_of_the_user(app, client, runner, cities):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    login(client, "chloe@nantes.fr")
+    copied = client.get_cookie("session").value
+    laptop = app.test_client()
+    login(laptop, "chloe@nantes.fr")
+    assert logout(client).status_code == 302
+    client.set_cookie("session", copied)  # what someone copied before the logout
+    assert client.get("/en/staff/").status_code == 302
+    assert client.get("/api/v1/cities/nantes/mirror").status_code == 401
+    assert laptop.get("/en/staff/").status_code == 302  # the same user's other devices too
+
+
+def test_a_password_change_ends_every_session_of_the_user(client, runner, cities):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    login(client, "chloe@nantes.fr")
+    copied = client.get_cookie("session").value
+    result = runner.invoke(args=["imppulse", "users", "password", "Chloe@Nantes.fr", "--password-stdin"],
+                           input="a brand new passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "password of Chloe@Nantes.fr changed; every session of this user has ended"
+    client.set_cookie("session", copied)
+    assert client.get("/en/staff/").status_code == 302
+    assert client.get("/api/v1/cities/nantes/mirror").status_code == 401
+    assert login(client, "chloe@nantes.fr").status_code == 401
+    assert login(client, "chloe@nantes.fr", "a brand new passphrase").status_code == 302
+
+
+def test_the_new_password_is_asked_for_before_the_database_is_locked(runner, cities, monkeypatch):
+    """Nobody's submission waits while a person types: the prompt comes while the command line is read."""
+    import click
+
+    from imppulse_survey import cli
+
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    events = []
+    prompt, begin_write = click.prompt, cli.begin_write
+    monkeypatch.setattr(click, "prompt", lambda *args, **kwargs: (events.append("prompt"), prompt(*args, **kwargs))[1])
+    monkeypatch.setattr(cli, "begin_write", lambda: (events.append("write lock"), begin_write())[1])
+    result = runner.invoke(args=["imppulse", "users", "password", "chloe@nantes.fr"],
+                           input="a brand new passphrase\na brand new passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert events == ["prompt", "write lock"]
+    assert "a brand new passphrase" not in result.output  # hidden as it is typed
+
+
+@pytest.mark.parametrize("email, password, message", [
+    ("chloe@nantes.fr", "short", "Error: the password must have at least 12 characters"),
+    ("chloe@nantes.fr", "x" * 1001, "Error: the password must have at most 1,000 characters"),
+    ("nobody@nantes.fr", PASSWORD, "Error: no user nobody@nantes.fr"),
+])
+def test_a_password_change_refuses_bad_input(runner, cities, email, password, message):
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    result = runner.invoke(args=["imppulse", "users", "password", email, "--password-stdin"], input=password + "\n")
+    assert result.exit_code == 1 and result.output.strip() == message
+
+
+def test_a_session_cookie_lasts_twelve_hours_at_most(client, runner, cities, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    create(runner, "chloe@nantes.fr", "manager", "nantes")
+    twelve_hours_ago = int(time.time()) - 12 * 3600 - 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: twelve_hours_ago)
+    login(client, "chloe@nantes.fr")  # the cookie is signed twelve hours and a minute ago
+    monkeypatch.undo()
+    assert client.get("/en/staff/").status_code == 302

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from imppulse_survey.campaigns.services import close_wave, create_invitations
 from imppulse_survey.extensions import db
-from imppulse_survey.responses.models import Response
+from imppulse_survey.responses.models import Response, SealedResponse
 
 from ..factories import minimal_questionnaire, text, valid_answers
 
@@ -72,7 +72,7 @@ def test_201_then_200_with_the_same_id(client, campaign):
     assert first.status_code == 201 and first.get_json()["created"] is True
     again = post(client, campaign.slug, data)
     assert again.status_code == 200
-    assert again.get_json() == {"response_id": first.get_json()["response_id"], "created": False}
+    assert again.get_json() == {"response_id": first.get_json()["response_id"], "created": False, "sealed": False}
     assert count() == 1
     assert db.session.scalar(select(Response.channel)) == "api"
 
@@ -144,7 +144,8 @@ def test_invitation_campaigns_take_a_token_once(client, make):
     db.session.commit()
     assert post(client, campaign.slug, body()).status_code == 409  # no token
     assert post(client, campaign.slug, body(token="z" * 43)).status_code == 409
-    assert post(client, campaign.slug, body(token=token)).status_code == 201
+    accepted = post(client, campaign.slug, body(token=token))
+    assert accepted.status_code == 202 and "response_id" not in accepted.get_json()  # sealed: no receipt
     assert post(client, campaign.slug, body(token=token)).status_code == 409
 
 
@@ -165,8 +166,8 @@ def test_20_parallel_submissions_with_one_token_store_one(app, make):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(statuses) == [201] + [409] * 19
-    assert count() == 1
+    assert sorted(statuses) == [202] + [409] * 19
+    assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 1
 
 
 def test_5_parallel_repeats_of_one_submission_give_the_same_answer(app, campaign):
@@ -197,7 +198,7 @@ def test_the_openapi_document_is_valid_and_built_from_the_schemas(client):
     submission = spec["components"]["schemas"]["Submission"]
     assert set(submission["required"]) == {"submission_id", "language", "answers"}
     post_responses = spec["paths"]["/api/v1/campaigns/{slug}/responses"]["post"]["responses"]
-    assert set(post_responses) == {"200", "201", "400", "404", "409", "410", "422", "429", "503"}
+    assert set(post_responses) == {"200", "201", "202", "400", "404", "409", "410", "422", "429", "503"}
 
 
 def test_the_docs_page_uses_local_assets_only(client):

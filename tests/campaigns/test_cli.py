@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from imppulse_survey.campaigns.models import Campaign, Invitation
+from imppulse_survey.core.keys import keyed_hash
 from imppulse_survey.extensions import db
 
 from ..factories import days_ago
@@ -120,10 +121,14 @@ def test_invitations_are_written_once_and_only_hashes_are_stored(runner, publish
         assert row["link"] == f"https://survey.example.org/i/{row['token']}"
         # 32 random bytes in URL-safe base64: 256 bits, well over the 128 required
         assert len(row["token"]) == 43
-    stored = db.session.scalars(select(Invitation)).all()
-    assert {i.token_hash for i in stored} == {hashlib.sha256(r["token"].encode()).hexdigest() for r in rows}
-    assert {column.name for column in Invitation.__table__.columns} == {"id", "campaign_id", "token_hash", "is_used"}
+    stored = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
+    # keyed hashes: whoever holds the list but not the server's secret cannot match the rows
+    assert {i.token_hash for i in stored} == {keyed_hash("invitation", r["token"]) for r in rows}
+    assert not {i.token_hash for i in stored} & {hashlib.sha256(r["token"].encode()).hexdigest() for r in rows}
+    assert {column.name for column in Invitation.__table__.columns} == {"id", "campaign_id", "token_hash"}
     assert not any(row["token"] in i.token_hash for row in rows for i in stored)
+    # the file's order is not the rows' order, so a list or a card deck cannot be matched by position
+    assert [keyed_hash("invitation", r["token"]) for r in rows] != [i.token_hash for i in stored]
 
 
 def test_invitations_never_overwrite_a_file(runner, published, tmp_path):

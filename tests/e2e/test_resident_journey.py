@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from imppulse_survey.campaigns.models import District
 from imppulse_survey.extensions import db
+from imppulse_survey.responses.drafts import find_draft
 from imppulse_survey.responses.models import Draft, Response
 
 from . import Respondent
@@ -188,7 +189,9 @@ def test_saving_for_later_and_coming_back(respondent):
     link = page.locator("#resume-link").input_value()
     assert link.startswith(f"{you.phone.base_url}{you.address}resume/")
     db.session.commit()
-    assert db.session.scalar(select(Draft.page_key)) == "how_police_treat_people"
+    key = link.rsplit("/", 1)[1]
+    assert find_draft(you.campaign.id, key).page_key == "how_police_treat_people"  # opened with the link's key
+    assert b"how_police" not in db.session.scalar(select(Draft.sealed))  # and with nothing else
     assert stored_responses(you.campaign) == []
 
     page.get_by_role("link", name=you._("Continue now"), exact=True).tap()

@@ -9,6 +9,7 @@ from sqlalchemy import text as sql
 from statsmodels.stats.proportion import test_proportions_2indep as two_proportions_test
 
 from imppulse_survey.accounts.services import create_user, issue_token
+from imppulse_survey.core.models import utcnow
 from imppulse_survey.extensions import db
 
 from ..factories import bulk_load, minimal_questionnaire, text
@@ -35,6 +36,8 @@ def city_pair(make):
     bulk_load(officers, people, [
         {"response_id": p["id"], "item_key": "confidence", "value": float(rng.choice([2, 3, 4, 5], p=[.1, .2, .4, .3])),
          "missing": None} for p in people])
+    # officers' figures exist once their wave is released (as the release command leaves it)
+    officers.waves[0].closes_dt = officers.waves[0].released_dt = utcnow()
     user = create_user("efus@efus.eu", "a long enough password", "admin", None)
     token = issue_token(user)
     db.session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from imppulse_survey.campaigns.services import add_wave, create_invitations
 from imppulse_survey.demo.simulation import Respondent
+from imppulse_survey.core.models import utcnow
 from imppulse_survey.extensions import db
 from imppulse_survey.indicators.aggregation import answer_cell_sums
 from imppulse_survey.indicators.models import IndicatorSummary
@@ -58,13 +59,16 @@ def demo(make):
     officers = make.campaign("nantes-officers", city, versions["officer-feedback"], access_mode="invitation",
                              pilot_label=label)
     for campaign, per_wave in ((residents, 70), (officers, 30)):
-        for wave in (campaign.waves[0], add_wave(campaign, "follow-up", days_ago(3), None)):
+        for wave in (campaign.waves[0], make.key_wave(add_wave(campaign, "follow-up", days_ago(3), None))):
             for number in range(per_wave):
                 respondent = Respondent(campaign, wave, seed=number)
                 token = create_invitations(campaign, 1)[0] if campaign.access_mode == "invitation" else None
-                submit(campaign, respondent.answers(), language=respondent.language, submission_id=str(uuid.uuid4()),
-                       channel="demo", token=token, wave=wave)
-    db.session.commit()
+                submit(campaign.slug, respondent.answers(), language=respondent.language,
+                       submission_id=str(uuid.uuid4()), channel="demo", token=token, wave_id=wave.id)
+    for wave in officers.waves:  # officers' answers reach the summaries when their wave is released
+        wave.closes_dt = utcnow()
+        db.session.commit()
+        make.release(officers, wave)
     return {"resident": residents, "officer": officers}
 
 
@@ -164,7 +168,7 @@ def test_base_conditions_of_every_form_count_as_in_sql(make):
             contact=contact, trust=rng.choice([*range(11), "dont_know"]), confidence=rng.randint(1, 5),
             topics=rng.choice([[1], [2], [1, 2], [3]]), district=rng.randint(1, 3),
             satisfaction=rng.randint(1, 5) if contact == 1 else None)
-        submit(campaign, answers, language="fr", submission_id=str(uuid.uuid4()), channel="api")
+        submit(campaign.slug, answers, language="fr", submission_id=str(uuid.uuid4()), channel="api")
     db.session.commit()
     indicators = campaign_indicators(campaign)
     for shape in [(), ("district",)]:

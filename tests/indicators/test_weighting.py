@@ -123,7 +123,15 @@ def test_weighted_estimates_use_the_stored_weights(campaign):
     ("dimension,category\nage_band,1\n", "the margins file needs exactly the columns dimension,category,population"),
     ("dimension,category,population\nincome,1,5\n", "line 2: dimension must be one of age_band, gender, district"),
     ("dimension,category,population\ngender,x,5\n", "line 2: category must be a whole number and population a number"),
-    ("dimension,category,population\ngender,1,-5\n", "line 2: population must be positive"),
+    ("dimension,category,population\ngender,1,-5\n", "line 2: population must be a positive number"),
+    ("dimension,category,population\ngender,1,1e999\n", "line 2: population must be a positive number"),
+    ("dimension,category,population\ngender,1,nan\n", "line 2: category must be a whole number and population a number"),
+    ("dimension,category,population\ngender,²,5\n", "line 2: category must be a whole number and population a number"),
+    ("dimension,category,population\ngender," + "9" * 5000 + ",5\n",
+     "line 2: category must be a whole number and population a number"),
+    ("dimension,category,population\ngender,1,5\x00\n",
+     "line 2: category must be a whole number and population a number"),
+    ('dimension,category,population\ngender,1,"5\n', "the margins file is not CSV: unexpected end of data"),
     ("dimension,category,population\ngender,1,5\ngender,1,6\n", "line 3: gender 1 is given twice"),
     ("dimension,category,population\n", "the margins file has no lines"),
 ])
@@ -147,3 +155,15 @@ def test_the_rake_command(runner, campaign, tmp_path):
     assert result.output.startswith(f"{campaign.slug}: 490 responses weighted (10 without every characteristic kept 1)")
     bad = runner.invoke(args=["imppulse", "weights", "rake", campaign.slug, "--margins", str(path), "--trim", "2,1"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "is larger than 1024 KB"),  # /dev/zero: its size is 0 to stat, and it never ends
+    (b"\xff\xfe not text", "not UTF-8 text"),
+])
+def test_the_rake_command_reads_no_more_than_a_margins_file(runner, campaign, tmp_path, content, message):
+    path = "/dev/zero" if content is None else tmp_path / "margins.csv"
+    if content is not None:
+        path.write_bytes(content)
+    result = runner.invoke(args=["imppulse", "weights", "rake", campaign.slug, "--margins", str(path)])
+    assert result.exit_code == 1 and message in result.output

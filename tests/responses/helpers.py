@@ -7,8 +7,8 @@ from html import unescape
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-TEXTAREA = re.compile(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', re.S)
-SELECT = re.compile(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', re.S)
+TEXTAREA = re.compile(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', re.DOTALL)
+SELECT = re.compile(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', re.DOTALL)
 SELECTED = re.compile(r'<option value="([^"]*)" selected>')
 CHECKED = re.compile(r'<input type="(?:radio|checkbox)" id="[^"]+" name="([^"]+)" value="([^"]*)" checked>')
 
@@ -51,7 +51,7 @@ class Respondent:
         return self.post(fields | answers | {"_action": action})
 
     def heading(self) -> str:
-        return unescape(re.search(r"<h1>(.*?)</h1>", self.page, re.S).group(1)).strip()
+        return unescape(re.search(r"<h1>(.*?)</h1>", self.page, re.DOTALL).group(1)).strip()
 
     def progress(self) -> str:
         return re.search(r'id="progress-label">(.*?)<', self.page).group(1)

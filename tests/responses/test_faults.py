@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import os
+import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
 import threading
+import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import func, select
 
+from imppulse_survey.config import PROJECT_ROOT
 from imppulse_survey.extensions import db, limiter
 from imppulse_survey.responses.models import Draft, Response
 
-from ..conftest import make_app
-from ..factories import minimal_questionnaire
+from ..conftest import TEST_SECRET_KEY, make_app
+from ..factories import Factories, minimal_questionnaire
 from .helpers import Respondent
 
 
@@ -98,7 +110,7 @@ def test_a_flood_of_page_posts_gets_a_translated_429(client, make, strict_limits
 
 def test_token_guessing_is_throttled(client, make, strict_limits):
     make.campaign()
-    statuses = [client.get(f"/i/{'guess%040d' % n}").status_code for n in range(6)]
+    statuses = [client.get(f"/i/guess{n:040d}").status_code for n in range(6)]
     assert statuses[:3] == [403] * 3 and set(statuses[3:]) == {429}
 
 
@@ -134,3 +146,191 @@ def test_concurrent_web_respondents_all_land(app, make):
         limiter.enabled = True
     assert len(accepted) == 24
     assert db.session.scalar(select(func.count()).select_from(Response)) == 24
+
+
+@contextmanager
+def writers_turn_held_by_another_process(database_url: str):
+    """Another program holds the SQLite writers' turn (the lock file beside the database), as a long command would."""
+    lock = f"{database_url.removeprefix('sqlite:///')}-writers"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, sys
+        with open({lock!r}, "ab") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            print("holding", flush=True)
+            sys.stdin.read()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+        holder.stdout.close()
+
+
+def answer_two_pages(app, slug):
+    respondent = Respondent(app.test_client(), slug, "fr")
+    respondent.start()
+    respondent.answer(contact="2", trust="7")
+    return respondent
+
+
+def test_a_writers_turn_held_elsewhere_answers_503_in_bounded_time(impatient_app, make, database_url, is_postgresql):
+    if is_postgresql:
+        pytest.skip("the writers' turn is SQLite's")
+    campaign = make.campaign(version=make.version(minimal_questionnaire()))
+    with impatient_app.app_context():
+        respondent = answer_two_pages(impatient_app, campaign.slug)
+        client = impatient_app.test_client()
+        with writers_turn_held_by_another_process(database_url):
+            started = time.monotonic()
+            response = respondent.answer(district="3", comment="gardez ceci")
+            waited = time.monotonic() - started
+            health = client.get("/healthz")
+        assert response.status_code == 503 and waited < 3
+        assert "gardez ceci</textarea>" in respondent.page and 'value="3" selected' in respondent.page
+        assert health.status_code == 503 and health.get_json()["database"] == "locked"
+        assert respondent.answer().status_code == 302
+        assert client.get("/healthz").status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_healthz_tells_a_locked_database(impatient_app, app_context, database_url):
+    with impatient_app.app_context():
+        client = impatient_app.test_client()
+        with database_locked_for_writing(database_url):
+            health = client.get("/healthz")
+        assert health.status_code == 503 and health.get_json() == {"status": "unavailable", "database": "locked"}
+        assert client.get("/healthz").status_code == 200
+
+
+def test_a_command_asking_for_a_password_holds_no_lock(make, database_url, tmp_path):
+    """`users create` waits for a person at its prompt: submissions go on meanwhile."""
+    campaign = make.campaign(version=make.version(minimal_questionnaire()))
+    environment = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET_KEY, "IMPPULSE_ENV": "testing",
+                   "DATABASE_LOCK_TIMEOUT_MS": "500"}
+    command = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "imppulse", "users", "create",
+                                "waiting@efus.eu", "--role", "admin"], cwd=PROJECT_ROOT, env=environment,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(3)  # the command has started and is waiting at its prompt
+        assert command.poll() is None
+        body = {"submission_id": "2b5a4a3e-5f8e-4c65-9a55-0c8d5a1f2e3d", "language": "fr",
+                "answers": {"contact": 2, "district": 1}}
+        response = make_app(database_url, tmp_path, environ={"DATABASE_LOCK_TIMEOUT_MS": "500"}).test_client().post(
+            f"/api/v1/campaigns/{campaign.slug}/responses", json=body)
+        assert response.status_code == 201
+        output, _ = command.communicate("a long enough password\na long enough password\n", timeout=30)
+    finally:
+        command.kill()
+    assert command.returncode == 0, output
+    assert "created waiting@efus.eu" in output
+
+
+def test_a_missing_sqlite_file_is_reported_not_created(tmp_path, is_postgresql):
+    if is_postgresql:
+        pytest.skip("SQLite's file")
+    path = tmp_path / "gone.sqlite3"
+    app = make_app(f"sqlite:///{path}", tmp_path)
+    client = app.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["database"] == "missing"
+    page = client.get("/fr/s/somewhere/")
+    assert page.status_code == 503 and '<html lang="fr"' in page.get_data(as_text=True)
+    kept = client.post("/fr/s/somewhere/", data={"trust": "7", "comment": "à garder", "_action": "next"})
+    assert kept.status_code == 503 and kept.headers["Retry-After"]
+    assert 'name="comment" value="à garder"' in kept.get_data(as_text=True)
+    assert not path.exists()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_corrupt_sqlite_file_answers_503_not_500(tmp_path, is_postgresql):
+    if is_postgresql:
+        pytest.skip("SQLite's file")
+    path = tmp_path / "corrupt.sqlite3"
+    path.write_bytes(b"this is not a database " * 1000)
+    app = make_app(f"sqlite:///{path}", tmp_path)
+    client = app.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["database"] == "corrupt"
+    assert client.get("/fr/s/somewhere/").status_code == 503
+    api = client.post("/api/v1/campaigns/somewhere/responses", json={
+        "submission_id": "3b5a4a3e-5f8e-4c65-9a55-0c8d5a1f2e3d", "language": "fr", "answers": {}})
+    assert api.status_code == 503 and api.get_json()["status"] == 503
+    with app.app_context():
+        db.engine.dispose()
+
+
+class DisposablePostgreSQL:
+    """A PostgreSQL server of the test's own, which the test may stop and start (the shared one serves the others)."""
+
+    def __init__(self):
+        self.bin = max(glob.glob("/usr/lib/postgresql/*/bin"))
+        self.folder = Path(tempfile.mkdtemp(prefix="imppulse-outage-", dir="/tmp"))
+        self.folder.chmod(0o755)  # the postgres user runs the server; pytest's own temp folders are root's only
+        shutil.chown(self.folder, "postgres", "postgres")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_postgres("initdb", "-D", str(self.folder / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+
+    def _as_postgres(self, program: str, *args: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/{program}", *args], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+
+    def start(self) -> None:
+        self._as_postgres("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w", "-o",
+                          f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self) -> None:
+        self._as_postgres("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def own_postgresql(is_postgresql):
+    if not is_postgresql:
+        pytest.skip("stops a PostgreSQL server: runs in the PostgreSQL pass")
+    if os.geteuid() != 0 or not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        pytest.skip("needs Debian's postgresql package and root (runuser) to start a server of its own")
+    server = DisposablePostgreSQL()
+    server.start()
+    yield server
+    server.remove()
+
+
+def test_a_stopped_postgresql_keeps_the_answers_and_a_retry_lands_once(own_postgresql, tmp_path):
+    """The server stops while a resident is on the last page: every page and the API answer 503 in the resident's
+    language with what was typed, /healthz says so, and the same form sent again once it is back is stored once."""
+    app = make_app(own_postgresql.url, tmp_path, environ={"DATABASE_LOCK_TIMEOUT_MS": "500"})
+    with app.app_context():
+        db.create_all()
+        campaign = Factories().campaign(version=Factories().version(minimal_questionnaire()))
+        slug = campaign.slug
+        respondent = answer_two_pages(app, slug)
+        own_postgresql.stop()
+        lost = respondent.answer(district="3", comment="ne perdez pas ceci")
+        page = respondent.page
+        assert lost.status_code == 503 and lost.headers["Retry-After"]
+        assert '<html lang="fr"' in page and "Traceback" not in page
+        assert 'name="comment" value="ne perdez pas ceci"' in page and 'name="trust" value="7"' in page
+        client = app.test_client()
+        assert client.get("/healthz").get_json() == {"status": "unavailable", "database": "unreachable"}
+        assert client.get(f"/fr/s/{slug}/").status_code == 503
+        api = client.post(f"/api/v1/campaigns/{slug}/responses", json={
+            "submission_id": "4b5a4a3e-5f8e-4c65-9a55-0c8d5a1f2e3d", "language": "fr", "answers": {}})
+        assert api.status_code == 503 and api.get_json()["status"] == 503
+        own_postgresql.start()
+        retried = respondent.post(respondent.hidden(page))  # the retry page's button: the same fields again
+        assert retried.status_code == 302 and retried.headers["Location"].endswith("/thanks")
+        assert respondent.post(respondent.hidden(page)).status_code == 302  # and once more: still one response
+        assert client.get("/healthz").status_code == 200
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+        db.session.remove()
+        db.engine.dispose()

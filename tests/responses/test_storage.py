@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from imppulse_survey.campaigns.models import Invitation
 from imppulse_survey.campaigns.services import close_wave, create_invitations
 from imppulse_survey.extensions import db
-from imppulse_survey.responses.models import Answer, Response, TextAnswer
+from imppulse_survey.responses.models import Answer, Response, SealedResponse, SpentBallot, TextAnswer
 from imppulse_survey.responses.services import (
     CampaignNotOpen,
     InvitationRefused,
@@ -31,9 +31,7 @@ def store(campaign, answers=None, **kwargs):
     kwargs.setdefault("language", "fr")
     kwargs.setdefault("submission_id", submission_id())
     kwargs.setdefault("channel", "web")
-    result = submit(campaign, valid_answers() if answers is None else answers, **kwargs)
-    db.session.commit()
-    return result
+    return submit(campaign.slug, valid_answers() if answers is None else answers, **kwargs)
 
 
 def test_a_submission_stores_the_response_its_answers_and_its_texts(make):
@@ -95,20 +93,34 @@ def invitation_campaign(make):
     return make.campaign(version=make.version(minimal_questionnaire(audience="officer")), access_mode="invitation")
 
 
-def test_an_invitation_is_spent_with_the_response(make):
+def test_an_invitation_is_spent_with_the_sealed_answers(make):
     campaign = invitation_campaign(make)
     token = create_invitations(campaign, 1)[0]
     db.session.commit()
-    store(campaign, token=token)
-    assert db.session.scalar(select(Invitation.is_used)) is True
-    for attempt in (token, "unknown-token", None):
+    result = store(campaign, token=token)
+    assert (result.response_id, result.created, result.sealed) == (None, True, True)
+    assert count(Invitation) == 0 and count(SealedResponse) == 1 and count(SpentBallot) == 1
+    assert count(Response) == count(Answer) == 0  # nothing readable until the wave is released
+    for attempt in (token, "unknown-token-" + "x" * 30, None):
         with pytest.raises(InvitationRefused):
             store(campaign, token=attempt)
-        db.session.rollback()
-    assert count(Response) == 1
+    assert count(SealedResponse) == 1
 
 
-def test_a_refused_token_rolls_back_the_response(make):
+def test_a_repeated_sealed_submission_is_answered_as_the_first(make):
+    campaign = invitation_campaign(make)
+    token = create_invitations(campaign, 1)[0]
+    db.session.commit()
+    shared = submission_id()
+    first, again = (store(campaign, token=token, submission_id=shared) for _ in range(2))
+    assert (first.created, again.created, again.sealed) == (True, False, True)
+    close_wave(campaign)
+    db.session.commit()
+    assert store(campaign, token=token, submission_id=shared).created is False  # after the close too
+    assert count(SealedResponse) == 1
+
+
+def test_a_refused_token_rolls_back_everything(make):
     campaign = invitation_campaign(make)
     other = make.campaign("other-officers", city=campaign.city, version=campaign.questionnaire_version,
                           access_mode="invitation")
@@ -116,9 +128,18 @@ def test_a_refused_token_rolls_back_the_response(make):
     db.session.commit()
     with pytest.raises(InvitationRefused):
         store(campaign, token=token_of_other)
-    db.session.rollback()
-    assert count(Response) == count(Answer) == 0
-    assert db.session.scalar(select(Invitation.is_used)) is False
+    assert count(Response) == count(SealedResponse) == count(SpentBallot) == 0
+    assert count(Invitation) == 1
+
+
+def test_invalid_answers_keep_the_invitation(make):
+    campaign = invitation_campaign(make)
+    token = create_invitations(campaign, 1)[0]
+    db.session.commit()
+    with pytest.raises(SubmissionInvalid):
+        store(campaign, valid_answers(trust=12), token=token)
+    assert count(Invitation) == 1 and count(SealedResponse) == 0
+    assert store(campaign, token=token).created
 
 
 def run_in_parallel(app, how_many, work):
@@ -133,7 +154,6 @@ def run_in_parallel(app, how_many, work):
             barrier.wait()
             try:
                 outcomes[index] = work()
-                db.session.commit()
             except SubmissionError as error:
                 db.session.rollback()
                 outcomes[index] = error
@@ -155,16 +175,13 @@ def test_one_token_submitted_20_times_in_parallel_stores_one_response(app, make)
     slug = campaign.slug
 
     def attempt():
-        from imppulse_survey.campaigns.services import find_campaign
-
-        return submit(find_campaign(slug), valid_answers(), language="fr", submission_id=submission_id(),
-                      channel="web", token=token)
+        return submit(slug, valid_answers(), language="fr", submission_id=submission_id(), channel="web", token=token)
 
     outcomes = run_in_parallel(app, 20, attempt)
     assert sum(1 for outcome in outcomes if getattr(outcome, "created", False)) == 1
     assert sum(1 for outcome in outcomes if isinstance(outcome, InvitationRefused)) == 19
     db.session.expire_all()
-    assert count(Response) == 1
+    assert count(SealedResponse) == 1 and count(Response) == 0
 
 
 def test_one_submission_id_5_times_in_parallel_stores_one_response(app, make):
@@ -172,9 +189,7 @@ def test_one_submission_id_5_times_in_parallel_stores_one_response(app, make):
     slug, shared = campaign.slug, submission_id()
 
     def attempt():
-        from imppulse_survey.campaigns.services import find_campaign
-
-        return submit(find_campaign(slug), valid_answers(), language="fr", submission_id=shared, channel="web")
+        return submit(slug, valid_answers(), language="fr", submission_id=shared, channel="web")
 
     outcomes = run_in_parallel(app, 5, attempt)
     assert len({outcome.response_id for outcome in outcomes}) == 1
