@@ -66,7 +66,7 @@ def migrate(database_url: str) -> None:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT, env=server_environment(database_url), capture_output=True, text=True,
+        cwd=ROOT, env=server_environment(database_url), capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
@@ -148,13 +148,14 @@ def create_campaign(app, waves: list[str]) -> str:
     """A fresh resident campaign (unique slug, so a reused database is fine) in Nantes with the standard
     questionnaire; its waves are opened in turn, so the last one is taking responses now."""
     import yaml
+    from sqlalchemy import select
 
     from imppulse_survey.campaigns.models import City, District
-    from imppulse_survey.campaigns.services import create_campaign as create, open_wave
+    from imppulse_survey.campaigns.services import create_campaign as create
+    from imppulse_survey.campaigns.services import open_wave
     from imppulse_survey.demo.loader import CITIES_FILE, PILOT_LABEL
     from imppulse_survey.extensions import db
     from imppulse_survey.questionnaires.services import publish_standard
-    from sqlalchemy import select
 
     slug = f"bench-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
     city_data = next(c for c in yaml.safe_load(CITIES_FILE.read_text("utf-8"))["cities"] if c["slug"] == "nantes")

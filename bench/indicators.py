@@ -33,9 +33,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import (  # noqa: E402 - bench/ is the script's own directory, first on sys.path
-    HOST, ROOT, Server, create_campaign, describe_url, ensure_postgresql_database, free_port, make_app, migrate,
-    server_environment, sqlalchemy_url,
+from common import (
+    HOST,
+    ROOT,
+    Server,
+    create_campaign,
+    describe_url,
+    ensure_postgresql_database,
+    free_port,
+    make_app,
+    migrate,
+    server_environment,
+    sqlalchemy_url,
 )
 
 TARGET_MS, TARGET_RATIO = 300, 1.5

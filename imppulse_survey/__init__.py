@@ -57,8 +57,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from .api.views import bp as api_bp
 
     app.register_blueprint(api_bp)
-    from .accounts.views import bp as accounts_bp
     from .accounts.views import TokenRequestsAreStateless, login_manager
+    from .accounts.views import bp as accounts_bp
 
     login_manager.init_app(app)
     app.session_interface = TokenRequestsAreStateless()

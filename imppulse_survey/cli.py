@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import sys
 import datetime as dt
 import functools
+import sys
 
 import click
 from flask.cli import AppGroup

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
-
 from flask_babel import get_locale, refresh
 
 from .extensions import babel

@@ -9,7 +9,6 @@ from .responses.models import Answer, Draft, Response, SealedResponse, SpentBall
 __all__ = [
     "Answer",
     "ApiToken",
-    "User",
     "Campaign",
     "City",
     "District",
@@ -22,5 +21,6 @@ __all__ = [
     "SealedResponse",
     "SpentBallot",
     "TextAnswer",
+    "User",
     "Wave",
 ]

@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import force_locale
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
 from ..campaigns.models import Campaign, City
 from ..core.limits import configured, failures_per_address

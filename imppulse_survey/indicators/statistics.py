@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 

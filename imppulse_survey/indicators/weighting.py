@@ -94,7 +94,8 @@ def rake_cells(counts: np.ndarray, categories: np.ndarray, targets: list[dict[in
     iterations = 0
     low, high = trim
     for _ in range(50):  # rake, trim, rake again
-        for iterations in range(iterations + 1, iterations + max_iterations + 1):
+        for _sweep in range(max_iterations):
+            iterations += 1
             largest_change = 0.0
             for axis, target in enumerate(targets):
                 for category, wanted in target.items():
@@ -153,7 +154,7 @@ def rake_campaign(campaign: Campaign, margins: dict[str, dict[int, float]],
     for axis, name in enumerate(dimensions):
         absent = present[axis] - set(margins[name])
         if absent:
-            raise WeightingError(f"respondents have {name} {sorted(absent)[0]}, which the margins do not give")
+            raise WeightingError(f"respondents have {name} {min(absent)}, which the margins do not give")
     total = counts.sum()
     targets = []
     for axis, name in enumerate(dimensions):

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from .conditions import evaluate
 from .types import ITEM_TYPES, AnswerProblem, ItemType, Stored
 
-
 REQUIRED_MESSAGE = _l("This question needs an answer.")
 UNKNOWN_MESSAGE = _l("This is not a question of this questionnaire.")
 

@@ -176,9 +176,8 @@ class ItemSchema(StrictSchema):
             problems.append(((key,), f"required for a {item_type.name} item"))
         if data.get("missing") and not item_type.offers_missing:
             problems.append((("missing",), f"a {item_type.name} item cannot offer missing-value codes"))
-        if item_type.name == "short_text" or item_type.name == "long_text":
-            if data.get("max_length", 0) > item_type.longest:
-                problems.append((("max_length",), f"at most {item_type.longest} for a {item_type.name} item"))
+        if item_type.name in ("short_text", "long_text") and data.get("max_length", 0) > item_type.longest:
+            problems.append((("max_length",), f"at most {item_type.longest} for a {item_type.name} item"))
         problems.extend(item_type.structure_problems(data))
         if problems:
             raise ValidationError(_nest(problems))

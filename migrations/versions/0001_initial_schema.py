@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-25 11:09:54.854483
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import imppulse_survey.core.models
-
 
 # revision identifiers, used by Alembic.
 revision = "0001"

@@ -5,11 +5,8 @@ Revises: 0001
 Create Date: 2026-11-25 12:20:01.623121
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import imppulse_survey.core.models
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0002"

@@ -7,9 +7,8 @@ Create Date: 2026-11-25 13:50:00
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0004"

@@ -117,6 +117,7 @@ def describe(recorder, case_id: str, check) -> str:
             f"    {check.failure_info.code_sample.splitlines()[-1][:400]}")
 
 
+@pytest.mark.single_pass
 def test_every_check_in_every_phase(api):
     failures, checks_run, phases = run(api)
     assert failures == [], "\n".join(failures)

@@ -24,12 +24,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config, items):
+    ours = [item for item in items if HERE in Path(item.path).resolve().parents]
+    for item in ours:
+        item.add_marker(pytest.mark.single_pass)  # CI runs the browser once, on SQLite
     if CHROMIUM.exists():
         return
     skip = pytest.mark.skip(reason=f"end-to-end tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    for item in items:
-        if HERE in Path(item.path).resolve().parents:
-            item.add_marker(skip)
+    for item in ours:
+        item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_the_gap_matches_a_two_sample_test(client, city_pair):
 
 
 def test_mirror_checks_the_city_and_the_wave(client, city_pair, make):
-    residents, officers, auth = city_pair
+    _residents, _officers, auth = city_pair
     assert client.get("/api/v1/cities/nantes/mirror?wave=autumn", headers=auth).status_code == 400
     assert client.get("/api/v1/cities/atlantis/mirror", headers=auth).status_code == 404
     assert client.get("/api/v1/cities/nantes/mirror").status_code == 401

@@ -12,10 +12,10 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from imppulse_survey.campaigns.services import open_wave
 from imppulse_survey.extensions import db
-from imppulse_survey.indicators.summaries import cell_sums
-from imppulse_survey.indicators.definitions import indicators_of
 from imppulse_survey.indicators.aggregation import CellSums
+from imppulse_survey.indicators.definitions import indicators_of
 from imppulse_survey.indicators.statistics import change, estimate, estimates
+from imppulse_survey.indicators.summaries import cell_sums
 from imppulse_survey.questionnaires.definition import Definition
 
 from ..factories import bulk_load, minimal_questionnaire
@@ -112,7 +112,7 @@ def check_proportion(result, scores, weighted):
 @pytest.mark.parametrize("key, kind", [("trust", "mean"), ("fairness", "mean"), ("confidence", "proportion"),
                                        ("satisfaction", "proportion")])
 def test_estimates_by_district_match_an_independent_computation(survey, key, kind, weighted):
-    campaign, waves, districts, frame, respondents = survey
+    campaign, _waves, _districts, frame, respondents = survey
     cells = cell_sums(campaign.id, [indicator(campaign, key)], ["district"], weighted=weighted)
     scores = per_response_scores(frame, respondents, key)
     assert len(cells) == 3
@@ -123,14 +123,14 @@ def test_estimates_by_district_match_an_independent_computation(survey, key, kin
 
 
 def test_missing_codes_never_count(survey):
-    campaign, *_ , frame, respondents = survey
+    campaign, *_ , frame, _respondents = survey
     total = cell_sums(campaign.id, [indicator(campaign, "trust")])[0]
     assert total.n == frame[(frame["item"] == "trust") & frame["missing"].isna()].shape[0]
     assert (frame["missing"] == "dont_know").sum() > 0
 
 
 def test_several_indicators_and_two_breakdowns_in_one_query(survey):
-    campaign, waves, districts, frame, respondents = survey
+    campaign, _waves, _districts, frame, respondents = survey
     chosen = [indicator(campaign, key) for key in ("trust", "confidence", "satisfaction")]
     cells = cell_sums(campaign.id, chosen, ["wave", "contact"])
     trust = {cell.dimensions: cell for cell in cells if cell.indicator == "trust"}
@@ -148,7 +148,7 @@ def test_several_indicators_and_two_breakdowns_in_one_query(survey):
 
 
 def test_change_between_waves_for_a_mean(survey):
-    campaign, waves, districts, frame, respondents = survey
+    campaign, waves, _districts, frame, respondents = survey
     trust = indicator(campaign, "trust")
     before, after = (estimate("mean", cell_sums(campaign.id, [trust], waves=[wave], weighted=False)[0]) for wave in waves)
     result = change("mean", before, after)
@@ -163,7 +163,7 @@ def test_change_between_waves_for_a_mean(survey):
 
 
 def test_change_between_waves_for_a_proportion(survey):
-    campaign, waves, districts, frame, respondents = survey
+    campaign, waves, _districts, frame, respondents = survey
     confidence = indicator(campaign, "confidence")
     before, after = (estimate("proportion", cell_sums(campaign.id, [confidence], waves=[wave], weighted=False)[0])
                      for wave in waves)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from imppulse_survey.campaigns.services import add_wave, create_invitations
-from imppulse_survey.demo.simulation import Respondent
 from imppulse_survey.core.models import utcnow
+from imppulse_survey.demo.simulation import Respondent
 from imppulse_survey.extensions import db
 from imppulse_survey.indicators.aggregation import answer_cell_sums
 from imppulse_survey.indicators.models import IndicatorSummary

@@ -13,7 +13,8 @@ from imppulse_survey.extensions import db
 from imppulse_survey.indicators.summaries import cell_sums
 from imppulse_survey.indicators.weighting import WeightingError, rake_campaign, read_margins
 
-from ..factories import bulk_load, minimal_questionnaire, text as texts
+from ..factories import bulk_load, minimal_questionnaire
+from ..factories import text as texts
 
 MARGINS = """dimension,category,population
 age_band,1,30000

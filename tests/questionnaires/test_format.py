@@ -105,8 +105,8 @@ CASES = [
      "test.yaml: pages[0].items[1].key: is not a valid key"),
     ("unknown item type",
      lambda d: item(d, 0, 1).update(type="slider"),
-     "test.yaml: pages[0].items[1].type: Must be one of: district, grid, likert, long_text, multiple_choice, "
-     "numeric, scale_0_10, short_text, single_choice."),
+     ("test.yaml: pages[0].items[1].type: Must be one of: district, grid, likert, long_text, multiple_choice, "
+     "numeric, scale_0_10, short_text, single_choice.")),
     ("required not a boolean",
      lambda d: item(d, 0, 1).update(required="yes"),
      "test.yaml: pages[0].items[1].required: must be true or false"),
@@ -198,8 +198,8 @@ CASES = [
      "test.yaml: pages[1].show_if: a condition on an item needs exactly one of: equals, in, answered"),
     ("condition with an unknown combinator",
      lambda d: d["pages"][1].update(show_if={"either": []}),
-     "test.yaml: pages[1].show_if.either: unknown key in a condition (expected item with equals, in or answered; "
-     "or not, all, any)"),
+     ("test.yaml: pages[1].show_if.either: unknown key in a condition (expected item with equals, in or answered; "
+     "or not, all, any)")),
     ("empty all",
      lambda d: d["pages"][1].update(show_if={"all": []}),
      "test.yaml: pages[1].show_if.all: must be a non-empty list of conditions"),

@@ -22,6 +22,8 @@ from imppulse_survey.questionnaires.types import ITEM_TYPES, AnswerProblem
 
 from ..factories import as_yaml, minimal_questionnaire, valid_answers
 
+pytestmark = pytest.mark.single_pass  # no database in these: CI runs them once
+
 
 def reproducible(max_examples: int):
     return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,

@@ -217,8 +217,10 @@ def test_a_command_asking_for_a_password_holds_no_lock(make, database_url, tmp_p
         assert command.poll() is None
         body = {"submission_id": "2b5a4a3e-5f8e-4c65-9a55-0c8d5a1f2e3d", "language": "fr",
                 "answers": {"contact": 2, "district": 1}}
-        response = make_app(database_url, tmp_path, environ={"DATABASE_LOCK_TIMEOUT_MS": "500"}).test_client().post(
-            f"/api/v1/campaigns/{campaign.slug}/responses", json=body)
+        other_app = make_app(database_url, tmp_path, environ={"DATABASE_LOCK_TIMEOUT_MS": "500"})
+        response = other_app.test_client().post(f"/api/v1/campaigns/{campaign.slug}/responses", json=body)
+        with other_app.app_context():
+            db.engine.dispose()
         assert response.status_code == 201
         output, _ = command.communicate("a long enough password\na long enough password\n", timeout=30)
     finally:

@@ -30,7 +30,7 @@ def test_the_invitation_is_deleted_when_exchanged_and_the_token_leaves_the_addre
     assert token not in response.headers.get("Set-Cookie", "")
     respondent = Respondent(client, officer_campaign.slug)
     intro = client.get(respondent.url).get_data(as_text=True)
-    assert "new invitation card" in intro  # what to do if this page is lost
+    assert "nouvelle carte d'invitation" in intro  # what to do if this page is lost
     respondent.start()
     respondent.answer(contact="2", trust="6")
     final = respondent.answer(district="1")
