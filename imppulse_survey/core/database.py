@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -181,6 +182,56 @@ _writers = _WriterQueue()
 give_back_write_turn = _writers.give_back
 event.listen(Session, "after_commit", give_back_write_turn)
 event.listen(Session, "after_rollback", give_back_write_turn)
+
+
+@dataclass(frozen=True)
+class ChildRows:
+    """Rows to insert with a parent row (``insert_with_children``): ``table``'s ``columns``, preceded by the
+    parent's id in ``parent_column`` when one is named (a response's answers), or as they are (its summaries)."""
+
+    table: Table
+    columns: tuple[str, ...]
+    rows: Sequence[tuple]
+    parent_column: str | None = None
+    on_conflict: str = ""
+
+
+def insert_with_children(parent: Table, values: dict, unique: str, children: Sequence[ChildRows]) -> int | None:
+    """Insert a row and the rows that go with it, atomically; its id, or None (and nothing inserted) when a row
+    with the same ``unique`` column exists already.
+
+    SQLite takes the write lock, then inserts step by step. PostgreSQL runs one statement, data-modifying CTEs
+    that select the children ``FROM`` the parent's insert, so that a repeat inserts no child: one round trip
+    instead of four, and no transaction of its own around it, since a statement is atomic by itself. Measured
+    with ``fsync`` on, that is 20–30 % more submissions per second (docs/benchmarks.md).
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        shape = tuple((child.table, child.columns, child.parent_column, child.on_conflict) for child in children)
+        parameters = (*values.values(), *(json_parameter(child.rows) for child in children))
+        return session.connection().exec_driver_sql(_one_statement(parent, tuple(values), unique, shape),
+                                                     parameters).scalar()
+    begin_write()
+    parent_id = insert_returning_id(parent, values, unique)
+    if parent_id is not None:
+        for child in children:
+            rows = [(parent_id, *row) for row in child.rows] if child.parent_column else child.rows
+            columns = (child.parent_column, *child.columns) if child.parent_column else child.columns
+            insert_rows(child.table, columns, rows, child.on_conflict)
+    return parent_id
+
+
+@lru_cache(maxsize=8)
+def _one_statement(parent: Table, columns: tuple[str, ...], unique: str, children: tuple) -> str:
+    markers = ", ".join(["%s"] * len(columns))
+    parts = [(f"parent AS (INSERT INTO {parent.name} ({', '.join(columns)}) VALUES ({markers})"
+              f" ON CONFLICT ({unique}) DO NOTHING RETURNING id)")]
+    for number, (table, child_columns, parent_column, on_conflict) in enumerate(children):
+        names = (parent_column, *child_columns) if parent_column else child_columns
+        selected = "parent.id, given.*" if parent_column else "given.*"
+        parts.append(f"child_{number} AS (INSERT INTO {table.name} ({', '.join(names)}) SELECT {selected}"
+                     f" FROM parent, ({json_rows(table, child_columns)}) AS given {on_conflict})")
+    return f"WITH {', '.join(parts)} SELECT id FROM parent"
 
 
 def insert_returning_id(table: Table, values: dict, unique: str) -> int | None:

@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select
 
 from ..campaigns.facts import CampaignFacts, WaveWindow, campaign_facts
 from ..campaigns.models import Invitation
-from ..core.database import begin_write, insert_returning_id, insert_rows, reads_outside_transactions
+from ..core.database import ChildRows, begin_write, insert_rows, insert_with_children, reads_outside_transactions
 from ..core.keys import keyed_hash
 from ..core.models import utcnow
 from ..extensions import db
@@ -139,8 +139,6 @@ def _store_open(campaign: CampaignFacts, wave: WaveWindow | None, submission: _S
         if earlier is not None:
             return SubmissionResult(earlier, created=False)
         raise
-    # the write lock (SQLite) is taken only now, after the reads and the checks, so that it is held briefly
-    begin_write()
     values = {  # RESPONSE_COLUMNS
         "campaign_id": campaign.id,
         "wave_id": wave.id,
@@ -154,16 +152,18 @@ def _store_open(campaign: CampaignFacts, wave: WaveWindow | None, submission: _S
     rows = definition.stored(cleaned)
     coded, texts = _answer_rows(rows)
     additions = summary_additions(definition, campaign.id, wave.id, district_id, rows)
-    # The unique submission_id decides races: of concurrent twins, one inserts, the others get no row back.
-    response_id = insert_returning_id(Response.__table__, values, unique="submission_id")
+    # Stored only now, after the reads and the checks, so that SQLite's write lock is held briefly. The unique
+    # submission_id decides races: of concurrent twins, one inserts, the others get no row back.
+    response_id = insert_with_children(Response.__table__, values, "submission_id", (
+        ChildRows(Answer.__table__, ANSWER_COLUMNS[1:], coded, parent_column="response_id"),
+        ChildRows(TextAnswer.__table__, TEXT_COLUMNS[1:], texts, parent_column="response_id"),
+        ChildRows(IndicatorSummary.__table__, SUMMARY_COLUMNS, additions, on_conflict=ADD_TO_CELL),
+    ))
     if response_id is None:
         earlier = _earlier_response(campaign, submission.submission_id)
         if earlier is None:  # the id belongs to a response of another campaign
             raise SubmissionInvalid({"submission_id": "is already used"})
         return SubmissionResult(earlier, created=False)
-    insert_rows(Answer.__table__, ANSWER_COLUMNS, [(response_id, *row) for row in coded])
-    insert_rows(TextAnswer.__table__, TEXT_COLUMNS, [(response_id, *row) for row in texts])
-    insert_rows(IndicatorSummary.__table__, SUMMARY_COLUMNS, additions, on_conflict=ADD_TO_CELL)
     drafts.discard_draft(campaign.id, submission.resume_key)
     return SubmissionResult(response_id, created=True)
 
