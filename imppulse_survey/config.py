@@ -139,7 +139,6 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     # Redis down: each worker counts alone (and logs a warning) until it is back, rather than answer 500 to everyone
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    INVITATION_SESSION_MINUTES = 180
     # A respondent may leave a page open for a long time; the token is tied to their session anyway.
     WTF_CSRF_TIME_LIMIT = 24 * 3600
     SESSION_COOKIE_HTTPONLY = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import re
 
 import pytest
 from sqlalchemy import select
@@ -57,12 +58,21 @@ def test_officer_campaigns_default_to_invitations(runner, published):
         (["--access", "open", "--questionnaire", "officer-feedback"],
          "Error: officer campaigns are by invitation only, so that each officer answers once"),
         (["--opens", "2026-03-01", "--closes", "2026-02-01"], "Error: a wave must close after it opens"),
+        (["--threshold", "0"], "Error: the disclosure threshold cannot be below 5"),  # not "the default"
+        (["--retention-months", "6", "--text-retention-months", "12"],
+         "Error: retention periods must satisfy 1 <= free text <= responses <= 240 months"),
+        (["--wave", "<b>"], "Error: a wave label is 1 to 64 lower-case letters, digits, hyphens or underscores, "
+                            "e.g. baseline"),
+        (["--slug", '"><script>alert(1)</script>'],
+         "Error: the slug must be 2 to 64 lower-case letters, digits and hyphens, e.g. nantes-residents"),
     ],
 )
 def test_create_refuses_bad_input_in_one_line(runner, published, extra, message):
     args = {"--city": "nantes", "--questionnaire": "resident-perception"}
+    slug = extra[extra.index("--slug") + 1] if "--slug" in extra else "nantes-residents"
+    extra = [part for part in extra if part not in ("--slug", slug)]
     base = [item for pair in args.items() if pair[0] not in extra for item in pair]
-    result = invoke(runner, "campaign", "create", "nantes-residents", *base, *extra)
+    result = invoke(runner, "campaign", "create", slug, *base, *extra)
     assert result.exit_code == 1
     assert result.output.strip() == message
     assert db.session.scalar(select(Campaign)) is None
@@ -140,6 +150,21 @@ def test_invitations_never_overwrite_a_file(runner, published, tmp_path):
     assert "exists already" in result.output
     assert out.read_text() == "precious"
     assert db.session.scalar(select(Invitation)) is None  # nothing stored that nobody can hand out
+
+
+def test_printable_cards_hold_each_link_once_and_no_name(runner, published, tmp_path):
+    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback")
+    cards = tmp_path / "cards.html"
+    result = invoke(runner, "invitations", "create", "nantes-officers", "7", "--out", str(tmp_path / "t.csv"),
+                    "--cards", str(cards), "--base-url", "https://survey.example.org")
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "t.csv").open() as handle:
+        links = [row["link"] for row in csv.DictReader(handle)]
+    page = cards.read_text()
+    assert page.count('<section class="card">') == 7 and page.count("<svg") == 7  # a QR code each
+    assert sorted(re.findall(r'<p class="link">([^<]+)</p>', page)) == sorted(links)
+    assert '<html lang="fr">' in page and "nouvelle carte" in page  # the campaign's language, and what to do
+    assert "<script" not in page
 
 
 def test_invitations_are_for_invitation_campaigns(runner, published, tmp_path):

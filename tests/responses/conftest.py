@@ -31,15 +31,26 @@ def invite(officer_campaign):
 
 
 @pytest.fixture
-def officer(app, officer_campaign):
-    """``officer(token, comment=…, trust=…)``: a new browser follows the invitation and answers every page."""
+def card(app, officer_campaign):
+    """``card(token)``: a new browser follows the invitation; the officer is on the first page."""
 
-    def officer(token: str, *, trust: str = "6", comment: str = "", lang: str = "fr"):
+    def card(token: str, lang: str = "fr") -> Respondent:
         client = app.test_client()
         exchanged = client.get(f"/i/{token}", headers={"Accept-Language": lang})
         assert exchanged.status_code == 302, exchanged.status_code
         respondent = Respondent(client, officer_campaign.slug, lang)
         respondent.start()
+        return respondent
+
+    return card
+
+
+@pytest.fixture
+def officer(card):
+    """``officer(token, comment=…, trust=…)``: a new browser follows the invitation and answers every page."""
+
+    def officer(token: str, *, trust: str = "6", comment: str = "", lang: str = "fr"):
+        respondent = card(token, lang)
         respondent.answer(contact="2", trust=trust)
         return respondent.answer(district="1", comment=comment)
 

@@ -21,9 +21,10 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
+from imppulse_survey.campaigns.services import create_invitations
 from imppulse_survey.config import PROJECT_ROOT
 from imppulse_survey.extensions import db, limiter
-from imppulse_survey.responses.models import Draft, Response
+from imppulse_survey.responses.models import Draft, Response, SealedResponse
 
 from ..conftest import TEST_SECRET_KEY, make_app
 from ..factories import Factories, minimal_questionnaire
@@ -31,14 +32,14 @@ from .helpers import Respondent
 
 
 @contextmanager
-def database_locked_for_writing(database_url: str):
-    """Another connection holds the write lock: on SQLite the database's, on PostgreSQL the responses table's."""
+def database_locked_for_writing(database_url: str, tables: str = "responses, drafts"):
+    """Another connection holds the write lock: on SQLite the database's, on PostgreSQL ``tables``'."""
     if database_url.startswith("sqlite"):
         connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
         connection.execute("BEGIN IMMEDIATE")
     else:
         connection = psycopg.connect(database_url)
-        connection.execute("LOCK TABLE responses, drafts IN EXCLUSIVE MODE")
+        connection.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
     try:
         yield
     finally:
@@ -336,3 +337,23 @@ def test_a_stopped_postgresql_keeps_the_answers_and_a_retry_lands_once(own_postg
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_officer_keeps_the_answers_and_the_ballot_through_a_failure(impatient_app, make, database_url):
+    """The database fails as an officer sends the last page: nothing is spent, the page comes back with the answers,
+    and the same ballot sends them once it is back."""
+    campaign = make.campaign("testville-officers", version=make.version(minimal_questionnaire(audience="officer")),
+                             access_mode="invitation")
+    token, = create_invitations(campaign, 1)
+    db.session.commit()
+    with impatient_app.app_context():
+        client = impatient_app.test_client()
+        assert client.get(f"/i/{token}").status_code == 302
+        respondent = Respondent(client, campaign.slug, "fr")
+        respondent.start()
+        respondent.answer(contact="2", trust="4")
+        with database_locked_for_writing(database_url, tables="responses, drafts, spent_ballots, sealed_responses"):
+            failed = respondent.answer(district="2", comment="à garder")
+        assert failed.status_code == 503 and "à garder</textarea>" in respondent.page
+        assert respondent.answer().headers["Location"].endswith("/thanks")
+    assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 1

@@ -60,12 +60,9 @@ def test_a_token_opens_one_browser_only(app, officer_campaign, invite):
     assert second.get(f"/i/{token}").status_code == 403
 
 
-def test_a_ballot_is_spent_once_and_a_double_click_lands_once(app, officer_campaign, invite):
-    token, = invite(1)
-    client = app.test_client()
-    client.get(f"/i/{token}")
-    respondent = Respondent(client, officer_campaign.slug)
-    respondent.start()
+def test_a_ballot_is_spent_once_and_a_double_click_lands_once(invite, card):
+    respondent = card(invite(1)[0])
+    client = respondent.client
     respondent.answer(contact="2", trust="6")
     last_page = respondent.hidden(respondent.page) | {"district": "1", "_action": "next"}
     cookie = client.get_cookie("session").value
@@ -80,12 +77,8 @@ def test_a_ballot_is_spent_once_and_a_double_click_lands_once(app, officer_campa
     assert other_tab.status_code == 403 and count(SealedResponse) == 1
 
 
-def test_continue_later_works_in_another_browser_until_the_wave_closes(app, make, officer_campaign, invite):
-    token, = invite(1)
-    client = app.test_client()
-    client.get(f"/i/{token}")
-    respondent = Respondent(client, officer_campaign.slug)
-    respondent.start()
+def test_continue_later_works_in_another_browser_until_the_wave_closes(app, officer_campaign, invite, card):
+    respondent = card(invite(1)[0])
     respondent.answer(contact="2", trust="9")
     saved = respondent.answer("save", district="2", comment="à finir demain")
     link = re.search(r'id="resume-link" readonly value="([^"]+)"', respondent.page).group(1)
@@ -103,12 +96,8 @@ def test_continue_later_works_in_another_browser_until_the_wave_closes(app, make
     assert elsewhere.get(link.removeprefix("http://localhost")).status_code == 404  # spent with the submission
 
 
-def test_a_resume_link_of_a_closed_wave_does_not_open(app, make, officer_campaign, invite):
-    token, = invite(1)
-    client = app.test_client()
-    client.get(f"/i/{token}")
-    respondent = Respondent(client, officer_campaign.slug)
-    respondent.start()
+def test_a_resume_link_of_a_closed_wave_does_not_open(app, make, officer_campaign, invite, card):
+    respondent = card(invite(1)[0])
     respondent.answer("save", contact="2")
     link = re.search(r'id="resume-link" readonly value="([^"]+)"', respondent.page).group(1)
     close_wave(officer_campaign)

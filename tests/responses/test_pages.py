@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from imppulse_survey.campaigns.services import add_wave, close_wave
 from imppulse_survey.config import SUPPORTED_LANGUAGES
 from imppulse_survey.extensions import db
+from imppulse_survey.responses.drafts import find_draft
 from imppulse_survey.responses.models import Answer, Draft, Response, TextAnswer
 
 from ..factories import days_ago, minimal_questionnaire, text
@@ -263,3 +264,15 @@ def test_pages_stay_light(respondent, client):
     css_size = len(css.data)
     css.close()
     assert max(sizes) + css_size < 50_000
+
+
+def test_a_draft_keeps_only_answers_that_pass_their_checks(respondent, campaign, client):
+    complete_first_page(respondent, contact="1")
+    respondent.answer()  # the satisfaction page, skipped
+    response = respondent.answer("save", years="x" * 4000, nickname="y" * 500, comment="Gardez ce commentaire.")
+    link = re.search(r'id="resume-link" readonly value="([^"]+)"', respondent.page).group(1)
+    assert response.status_code == 200
+    draft = find_draft(campaign.id, link.rsplit("/", 1)[1])
+    assert draft.answers["comment"] == "Gardez ce commentaire." and draft.answers["trust"] == "7"
+    assert "years" not in draft.answers and "nickname" not in draft.answers  # not a number; over 20 characters
+    assert len(db.session.scalar(select(Draft.sealed))) < 2000
