@@ -61,8 +61,8 @@ def test_officer_campaigns_default_to_invitations(runner, published):
         (["--threshold", "0"], "Error: the disclosure threshold cannot be below 5"),  # not "the default"
         (["--retention-months", "6", "--text-retention-months", "12"],
          "Error: retention periods must satisfy 1 <= free text <= responses <= 240 months"),
-        (["--wave", "<b>"], "Error: a wave label is 1 to 64 lower-case letters, digits, hyphens or underscores, "
-                            "e.g. baseline"),
+        (["--wave", "<b>"], ("Error: a wave label is 1 to 64 lower-case letters, digits, hyphens or underscores, "
+                             "e.g. baseline")),
         (["--slug", '"><script>alert(1)</script>'],
          "Error: the slug must be 2 to 64 lower-case letters, digits and hyphens, e.g. nantes-residents"),
     ],
