@@ -6,17 +6,25 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 LANGS := en fr it es ca nl pt
 
-.PHONY: run test install compile-translations translations migrate demo clean
+.PHONY: run test install install-dev compile-translations translations migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The app's own dependencies only: what `make run` needs.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The test tools too (pytest, Playwright, schemathesis, ruff…): what `make test` needs.
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 compile-translations: install
 	$(BIN)/pybabel compile -d translations
@@ -43,7 +51,7 @@ demo: migrate
 run: demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: compile-translations
+test: install-dev compile-translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
