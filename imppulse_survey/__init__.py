@@ -54,6 +54,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(respond_bp)
+    from .api import figures  # noqa: F401 - the staff endpoints, on the API's blueprint
     from .api.views import bp as api_bp
 
     app.register_blueprint(api_bp)

@@ -215,6 +215,16 @@ def campaign_retention(slug, months, text_months):
     click.echo(f"{slug}: responses kept {months} months and free texts {text_months} months after each wave closes")
 
 
+@campaign_cli.command("threshold")
+@click.argument("slug")
+@click.argument("threshold", type=int)
+@committing
+def campaign_threshold(slug, threshold):
+    """Set the disclosure threshold (once fieldwork has started, it can only be raised; reissue releases after)."""
+    campaigns.set_threshold(campaigns.find_campaign(slug), threshold)
+    click.echo(f"{slug}: disclosure threshold {threshold}; releases made before keep theirs until reissued")
+
+
 def show_new_wave_key(wave) -> None:
     """Give an invitation campaign's wave its key pair and print the private key, the only time it exists."""
     if wave.campaign.access_mode != "invitation" or wave.public_key is not None:
@@ -317,27 +327,98 @@ def poster(slug, lang, out_path, base_url):
 @imppulse_cli.command("release")
 @click.argument("slug")
 @click.argument("wave_label")
-def release(slug, wave_label):
-    """Open, shuffle and store the sealed officers' answers of a closed wave, with its private key on standard
-    input (or typed when asked). Nothing is released if fewer answers than the threshold are sealed."""
-    from .responses.release import ReleaseRefused, release_wave
+@click.option("--reissue", "reason", default=None, help="Reissue a released wave; say why (new weights, a correction).")
+def release_command(slug, wave_label, reason):
+    """Release a closed wave's figures: the fixed set of tables, suppressed over all of them together. An officer
+    wave's sealed answers are opened first, with the wave's private key on standard input (or typed when asked).
+    Nothing is released if fewer answers than the threshold are sealed."""
+    from .releases.services import FIRST_RELEASE, ReleaseRefused, cell_count, needs_private_key, release
 
-    # read before anything touches the database: no lock is held while a person types
-    private_key = sys.stdin.readline(MAX_SECRET_INPUT) if not sys.stdin.isatty() else click.prompt(
-        f"Private key of wave {wave_label}", hide_input=True)
     try:
         campaign = campaigns.find_campaign(slug)
-        wave = next((wave for wave in campaign.waves if wave.label == wave_label), None)
-        if wave is None:
-            raise CampaignError(f"{slug} has no wave '{wave_label}'")
-        report = release_wave(campaign, wave, private_key)
+        wave = campaigns.find_wave(campaign, wave_label)
+        private_key = read_private_key(wave_label) if needs_private_key(campaign, wave) else None
+        outcome = release(campaign, wave, private_key, reason or FIRST_RELEASE)
     except (CampaignError, ReleaseRefused) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    withheld = ", ".join(f"{name} of {count}" for name, count in sorted(report.withheld.items()))
-    click.echo(f"{slug} {wave_label}: {report.released} answers released"
-               + (f"; {report.unreadable} sealed rows could not be read and were dropped" if report.unreadable else "")
-               + (f"; withheld as too rare: {withheld}" if withheld else ""))
+    if outcome.unsealed:
+        report = outcome.unsealed
+        withheld = ", ".join(f"{name} of {count}" for name, count in sorted(report.withheld.items()))
+        click.echo(f"{slug} {wave_label}: {report.released} sealed answers opened"
+                   + (f"; {report.unreadable} sealed rows could not be read and were dropped" if report.unreadable
+                      else "")
+                   + (f"; withheld as too rare: {withheld}" if withheld else ""))
+    made = outcome.release
+    click.echo(f"{slug} {wave_label}: release {made.number} made ({cell_count(made)} cells"
+               + (f"; {made.reason}" if made.number > 1 else "") + ")")
+
+
+def read_private_key(wave_label: str) -> str:
+    """Read while no write lock is held: a person may be typing, or a pipe may be slow."""
+    if sys.stdin.isatty():
+        return click.prompt(f"Private key of wave {wave_label}", hide_input=True)
+    return sys.stdin.readline(MAX_SECRET_INPUT)
+
+
+declare_cli = AppGroup("declare", help="Declare, before the figures are seen, the extra cells releases publish.")
+imppulse_cli.add_command(declare_cli)
+
+
+@declare_cli.command("pooled")
+@click.argument("slug")
+@click.argument("label")
+@click.option("--waves", required=True, help="The waves it covers, comma-separated (two or more).")
+@click.option("--reissue", "reason", default=None,
+              help="Some of the waves are released already: say why it is declared now (the last is reissued).")
+@committing
+def declare_pooled(slug, label, waves, reason):
+    """Declare a pooled period: figures over several waves, released with the last of them."""
+    from .releases.declarations import declare_pooling
+
+    campaign = campaigns.find_campaign(slug)
+    chosen = [campaigns.find_wave(campaign, name.strip()) for name in waves.split(",") if name.strip()]
+    _declared(campaign, *declare_pooling(campaign, label, chosen, reason), reason)
+
+
+@declare_cli.command("group")
+@click.argument("slug")
+@click.argument("label")
+@click.option("--districts", required=True, help="District codes, comma-separated.")
+@click.option("--reissue", "reason", default=None,
+              help="The campaign has releases already: say why the group is declared now (they are reissued).")
+@committing
+def declare_group(slug, label, districts, reason):
+    """Declare a district group (a pilot's districts, its comparison districts), published as one cell."""
+    from .releases.declarations import declare_district_group
+
+    campaign = campaigns.find_campaign(slug)
+    try:
+        codes = [int(code) for code in districts.split(",") if code.strip()]
+    except ValueError:
+        raise click.BadParameter("--districts takes district codes, e.g. 3,7,12") from None
+    _declared(campaign, *declare_district_group(campaign, label, codes, reason), reason)
+
+
+def _declared(campaign, declared, to_reissue, reason) -> None:
+    from .releases.services import make_release
+
+    for wave in to_reissue:
+        made = make_release(campaign, wave, reason)
+        click.echo(f"{campaign.slug} {wave.label}: release {made.number} made ({reason})")
+    click.echo(f"{campaign.slug}: {declared.label} declared")
+
+
+@imppulse_cli.command("releases")
+@click.argument("slug")
+@committing
+def releases_command(slug):
+    """List a campaign's releases: wave, number, date, reason, threshold, and which is current."""
+    from .releases.services import list_releases
+
+    for made in list_releases(campaigns.find_campaign(slug)):
+        click.echo(f"{made.wave.label:<16} #{made.number:<3} {made.made_dt:%Y-%m-%d %H:%M}  threshold {made.threshold}"
+                   f"  {'current' if made.is_current else 'replaced'}  {made.reason}")
 
 
 @imppulse_cli.command("purge")
@@ -466,13 +547,16 @@ imppulse_cli.add_command(weights_cli)
 
 @weights_cli.command("rake")
 @click.argument("slug")
+@click.option("--wave", "wave_label", default=None, help="The wave to weight (default: the latest).")
 @click.option("--margins", "margins_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="CSV with dimension,category,population (dimensions: age_band, gender, district).")
 @click.option("--trim", default="0.2,5", show_default=True, help="Lowest and highest weight, relative to the mean.")
 @committing
-def weights_rake(slug, margins_path, trim):
-    """Rake a campaign's responses to population margins and store the weights."""
-    from .indicators.weighting import WeightingError, rake_campaign, read_margins
+def weights_rake(slug, wave_label, margins_path, trim):
+    """Rake one wave's responses to its population margins, as a new weight set (releases made before keep theirs;
+    reissue them to use it)."""
+    from .weighting.raking import WeightingError, read_margins
+    from .weighting.services import rake_wave
 
     try:
         low, high = (float(part) for part in trim.split(","))
@@ -481,6 +565,7 @@ def weights_rake(slug, margins_path, trim):
     if not 0 < low < 1 < high:
         raise click.BadParameter("--trim needs 0 < low < 1 < high")
     campaign = campaigns.find_campaign(slug)
+    wave = campaigns.find_wave(campaign, wave_label)
     try:
         with open(margins_path, encoding="utf-8") as handle:
             text = handle.read(MAX_MARGINS_CHARACTERS + 1)  # /dev/zero, or a huge file, must not be read whole
@@ -489,11 +574,13 @@ def weights_rake(slug, margins_path, trim):
     if len(text) > MAX_MARGINS_CHARACTERS:
         raise CampaignError(f"{margins_path} is larger than {MAX_MARGINS_CHARACTERS // 1024} KB: it is not a margins file")
     try:
-        report = rake_campaign(campaign, read_margins(text), (low, high))
+        report = rake_wave(campaign, wave, read_margins(text), (low, high))
     except WeightingError as error:
         raise CampaignError(str(error)) from None
-    click.echo(f"{slug}: {report.weighted} responses weighted ({report.unweighted} without every characteristic kept 1), "
-               f"weights {report.smallest:.3f}–{report.largest:.3f}, design effect {report.design_effect:.3f}")
+    made = report.weight_set
+    click.echo(f"{slug} wave {wave.label}: weight set #{made.number}, {report.respondents} responses in "
+               f"{report.groups} weighting classes, weights {report.smallest:.3f}–{report.largest:.3f}, "
+               f"design effect {made.design_effect:.3f}, margins met within {made.largest_margin_gap:.2f} points")
 
 
 indicators_cli = AppGroup("indicators", help="Indicator summaries.")
@@ -508,8 +595,8 @@ def indicators_rebuild(slugs):
     from sqlalchemy import select
 
     from .campaigns.models import Campaign
-    from .indicators.summaries import rebuild_summaries
     from .questionnaires.definition import published_definition
+    from .responses.summaries import rebuild_summaries
 
     chosen = [campaigns.find_campaign(slug) for slug in slugs] or db.session.scalars(
         select(Campaign).order_by(Campaign.id)).all()

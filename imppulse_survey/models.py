@@ -2,9 +2,10 @@
 
 from .accounts.models import ApiToken, User
 from .campaigns.models import Campaign, City, District, Invitation, Wave
-from .indicators.models import IndicatorSummary
 from .questionnaires.models import Questionnaire, QuestionnaireVersion
-from .responses.models import Answer, Draft, Response, SealedResponse, SpentBallot, TextAnswer
+from .releases.models import DistrictGroup, Pooling, Release, ReleaseCell
+from .responses.models import Answer, Draft, IndicatorSummary, Response, SealedResponse, SpentBallot, TextAnswer
+from .weighting.models import WeightSet
 
 __all__ = [
     "Answer",
@@ -12,15 +13,20 @@ __all__ = [
     "Campaign",
     "City",
     "District",
+    "DistrictGroup",
     "Draft",
     "IndicatorSummary",
     "Invitation",
+    "Pooling",
     "Questionnaire",
     "QuestionnaireVersion",
+    "Release",
+    "ReleaseCell",
     "Response",
     "SealedResponse",
     "SpentBallot",
     "TextAnswer",
     "User",
     "Wave",
+    "WeightSet",
 ]

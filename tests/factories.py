@@ -12,11 +12,11 @@ from sqlalchemy import insert
 from imppulse_survey.campaigns import services as campaigns
 from imppulse_survey.campaigns.models import City, District
 from imppulse_survey.extensions import db
-from imppulse_survey.indicators.summaries import rebuild_summaries
 from imppulse_survey.questionnaires.definition import published_definition
 from imppulse_survey.questionnaires.loader import validate_definition
 from imppulse_survey.questionnaires.services import publish, publish_standard
 from imppulse_survey.responses.models import Answer, Response
+from imppulse_survey.responses.summaries import rebuild_summaries
 
 LANGUAGES = ["en", "fr"]
 
@@ -147,14 +147,15 @@ class Factories:
         return wave
 
     def release(self, campaign, wave=None):
-        """Close the campaign's open wave (or ``wave``) and release its sealed answers with its private key."""
-        from imppulse_survey.responses.release import release_wave
+        """Close the campaign's open wave (or ``wave``) and release it (an officer wave's sealed answers opened with
+        its private key first); the outcome of ``releases.services.release``."""
+        from imppulse_survey.releases.services import release
 
         wave = wave or campaign.current_wave()
         if wave.status() != "closed":
             campaigns.close_wave(campaign)
             db.session.commit()
-        return release_wave(campaign, wave, self.private_keys[wave.id])
+        return release(campaign, wave, self.private_keys.get(wave.id))
 
     def standard_versions(self):
         versions = publish_standard()

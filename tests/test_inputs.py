@@ -154,7 +154,8 @@ def test_surrogate_pairs_and_escaped_text_are_still_accepted(client, campaign):
     ("POST", "/fr/s/a%00b/"),  # no CSRF token: the guard answers before the CSRF error page reads the slug
     ("GET", "/api/v1/campaigns/a%00b/questionnaire"),
     ("POST", "/api/v1/campaigns/a%00b/responses"),
-    ("GET", "/api/v1/cities/a%00/mirror"),
+    ("GET", "/api/v1/campaigns/a%00/releases"),
+    ("GET", "/api/v1/mirror?residents=a%00&resident_wave=%ff&officers=x&officer_wave=y"),
     ("GET", "/%00/"),
     ("GET", "/api/v1/campaigns/survey/questionnaire?lang=%00"),
     ("GET", "/fr/?q%00=1"),

@@ -15,7 +15,7 @@ from imppulse_survey.extensions import db, limiter
 from .conftest import make_app
 
 STAFF_API = ["/api/v1/campaigns/nantes-residents/indicators", "/api/v1/campaigns/nantes-residents/indicators/trust/change",
-             "/api/v1/cities/nantes/mirror"]
+             "/api/v1/campaigns/nantes-residents/releases"]
 
 
 def bearer(token: str) -> dict:

@@ -14,19 +14,40 @@ from .schemas import (
     IndicatorQuerySchema,
     IndicatorsSchema,
     LanguageQuerySchema,
+    MakeReleaseSchema,
     MirrorQuerySchema,
     MirrorSchema,
     QuestionnaireSchema,
+    ReleaseSchema,
+    ReleasesSchema,
     SubmissionSchema,
     SubmittedSchema,
 )
 
+METHODOLOGY = "/en/methodology"
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64},
         "description": "The campaign, e.g. nantes-residents."}
 
 
 def error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": "Error"}}}
+
+
+def staff_read(summary: str, parameters: list, schema: str, description: str,
+               not_found: str = "No such campaign, or one of another city") -> dict:
+    """A figures endpoint that staff read with a session or a bearer token."""
+    return {
+        "summary": summary,
+        "description": f"Every figure comes from a release and is made as {METHODOLOGY} describes.",
+        "security": [{"token": []}],
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": description, "content": {"application/json": {"schema": schema}}},
+            "400": error("Invalid parameters, each listed"),
+            "401": error("Not logged in and no valid token"),
+            "404": error(not_found),
+        },
+    }
 
 
 @cache
@@ -36,12 +57,13 @@ def openapi_document() -> dict:
         version="1",
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "Questionnaires and submissions for field tablets and kiosks."},
+        info={"description": "Questionnaires and submissions for field tablets and kiosks; released figures, "
+                             f"releases and the mirror for city staff. How every figure is made: {METHODOLOGY}."},
+        externalDocs={"description": "How the figures are made", "url": METHODOLOGY},
         servers=[{"url": "/"}],
     )
     for name, schema in (("Error", ErrorSchema), ("Questionnaire", QuestionnaireSchema),
-                         ("Submission", SubmissionSchema), ("Submitted", SubmittedSchema),
-                         ("Indicators", IndicatorsSchema)):
+                         ("Submission", SubmissionSchema), ("Submitted", SubmittedSchema)):
         spec.components.schema(name, schema=schema)
     spec.path(
         path="/api/v1/campaigns/{slug}/questionnaire",
@@ -81,52 +103,39 @@ def openapi_document() -> dict:
         }},
     )
     spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
-    spec.path(
-        path="/api/v1/campaigns/{slug}/indicators",
-        operations={"get": {
-            "summary": "Indicators of a campaign with 95% intervals, after disclosure control",
+    for name, schema in (("Indicators", IndicatorsSchema), ("Change", ChangeSchema), ("Mirror", MirrorSchema),
+                         ("Release", ReleaseSchema), ("Releases", ReleasesSchema), ("MakeRelease", MakeReleaseSchema)):
+        spec.components.schema(name, schema=schema)
+    spec.path(path="/api/v1/campaigns/{slug}/indicators", operations={"get": staff_read(
+        "Indicators of a campaign's released waves, by one table of the releasable set, with 95% intervals",
+        [SLUG, {"in": "query", "schema": IndicatorQuerySchema}], "Indicators", "One table per indicator")})
+    spec.path(path="/api/v1/campaigns/{slug}/indicators/{key}/change", operations={"get": staff_read(
+        "An indicator's change between two released waves, with its 95% interval and p-value",
+        [SLUG, {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40}},
+         {"in": "query", "schema": ChangeQuerySchema}],
+        "Change", "Both waves' figures and the change, or the status that stops it")})
+    spec.path(path="/api/v1/mirror", operations={"get": staff_read(
+        "Residents' and officers' views of the same constructs, for the two campaigns and waves named, and the gap",
+        [{"in": "query", "schema": MirrorQuerySchema}], "Mirror", "The mirror pairs",
+        not_found="No such campaign, or one of another city")})
+    spec.path(path="/api/v1/campaigns/{slug}/releases", operations={
+        "get": staff_read("A campaign's releases, reissues included", [SLUG], "Releases", "Every release"),
+        "post": {
+            "summary": "Release a closed wave (an officer wave's sealed answers are opened first, with its private "
+                       "key), or reissue a released one, saying why",
+            "description": "A manager's or an admin's bearer token; never a browser session.",
             "security": [{"token": []}],
-            "parameters": [SLUG, {"in": "query", "schema": IndicatorQuerySchema}],
+            "parameters": [SLUG],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": "MakeRelease"}}},
             "responses": {
-                "200": {"description": "One table per indicator",
-                        "content": {"application/json": {"schema": "Indicators"}}},
-                "400": error("Invalid parameters, each listed"),
-                "401": error("Not logged in and no valid token"),
-                "404": error("No such campaign, or one of another city"),
+                "201": {"description": "The release made", "content": {"application/json": {"schema": "Release"}}},
+                "400": error("Invalid body, each problem listed"),
+                "401": error("No valid bearer token"),
+                "403": error("Not a manager of the city or an admin"),
+                "404": error("No such campaign or wave, or a campaign of another city"),
+                "409": error("The release cannot be made: the wave is open, released already without a reason, "
+                             "or its sealed answers need the right private key"),
+                "503": error("Database unavailable; nothing released"),
             },
-        }},
-    )
-    spec.components.schema("Change", schema=ChangeSchema)
-    spec.path(
-        path="/api/v1/campaigns/{slug}/indicators/{key}/change",
-        operations={"get": {
-            "summary": "An indicator's change between two waves, with its 95% interval and p-value",
-            "security": [{"token": []}],
-            "parameters": [SLUG, {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
-                           {"in": "query", "schema": ChangeQuerySchema}],
-            "responses": {
-                "200": {"description": "Both estimates and the difference (suppressed: true when either is)",
-                        "content": {"application/json": {"schema": "Change"}}},
-                "400": error("Invalid parameters, each listed"),
-                "401": error("Not logged in and no valid token"),
-                "404": error("No such campaign or indicator, or a campaign of another city"),
-            },
-        }},
-    )
-    spec.components.schema("Mirror", schema=MirrorSchema)
-    spec.path(
-        path="/api/v1/cities/{city}/mirror",
-        operations={"get": {
-            "summary": "Residents' and officers' views of the same constructs, and the gap between them",
-            "security": [{"token": []}],
-            "parameters": [{"name": "city", "in": "path", "required": True, "schema": {"type": "string"}},
-                           {"in": "query", "schema": MirrorQuerySchema}],
-            "responses": {
-                "200": {"description": "The mirror pairs", "content": {"application/json": {"schema": "Mirror"}}},
-                "400": error("Invalid parameters, each listed"),
-                "401": error("Not logged in and no valid token"),
-                "404": error("No such city, one of another city, or no pair of campaigns"),
-            },
-        }},
-    )
+        }})
     return spec.to_dict()

@@ -115,23 +115,42 @@ class ErrorSchema(Schema):
                            metadata={"description": "Each problem by field or answer key."})
 
 
+STATUS_DESCRIPTION = ("estimate: the figure and its 95% interval; suppressed: hidden to protect respondents (no "
+                      "figure, not even n); not_enough_variation, nearly_all, nearly_none: n only, since a figure "
+                      "would reveal the few who differ; weighted_only: asked unweighted, a cell published weighted "
+                      "only (a weighting class inside it is smaller than the threshold): n only; no_data: no release "
+                      "of the wave, or nobody in the cell.")
+FIGURE_STATUSES = ("estimate", "suppressed", "not_enough_variation", "nearly_all", "nearly_none", "weighted_only",
+                   "no_data")
+
+
 class IndicatorQuerySchema(StrictSchema):
-    by = fields.String(load_default="", metadata={"description": "Comma-separated breakdowns: district, wave, "
-                                                                  "or the key of any single-choice item (age_band, gender…)."})
-    wave = fields.String(metadata={"description": "Comma-separated wave labels (default: all)."})
+    by = fields.String(load_default="", metadata={
+        "description": "Breakdowns of a releasable table, comma-separated: none (the total); residents: district, "
+                       "age_band, gender, police_contact, or district with one of the other three; officers: one "
+                       "background item (service_length, role_type). Anything else is for microdata only."})
+    wave = fields.String(metadata={"description": "Comma-separated wave labels (default: every released wave)."})
     weighted = fields.Boolean(load_default=False)
     lang = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="en")
 
 
-class CellSchema(Schema):
-    dimensions = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
-    n = fields.Integer(allow_none=True, required=True)
-    estimate = fields.Float(allow_none=True, required=True)
+class FigureFields(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(FIGURE_STATUSES),
+                           metadata={"description": STATUS_DESCRIPTION})
+    n = fields.Integer(allow_none=True, required=True, metadata={"description": "Unweighted base."})
+    estimate = fields.Float(allow_none=True, required=True, metadata={"description": "Rounded to one decimal."})
     ci_low = fields.Float(allow_none=True, required=True)
     ci_high = fields.Float(allow_none=True, required=True)
-    suppressed = fields.Boolean(required=True)
+
+
+class CellSchema(FigureFields):
+    dimensions = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True,
+                             metadata={"description": "The wave's label and the cell's category in each breakdown "
+                                                      "(district codes; null: not given)."})
     interpret_with_care = fields.Boolean(required=True, metadata={"description": "Base under 30 respondents."})
-    uniform = fields.Boolean(required=True, metadata={"description": "Every respondent gave the same answer."})
+    sampling_error_only = fields.Boolean(required=True, metadata={
+        "description": "The wave's respondents chose to answer (an open link): the interval covers sampling error "
+                       "only, not who took part."})
 
 
 class IndicatorTableSchema(Schema):
@@ -146,7 +165,8 @@ class IndicatorsSchema(Schema):
     campaign = fields.String(required=True)
     weighted = fields.Boolean(required=True)
     by = fields.List(fields.String(), required=True)
-    waves = fields.List(fields.String(), required=True)
+    waves = fields.List(fields.String(), required=True, metadata={"description": "The released waves shown."})
+    methodology = fields.String(required=True, metadata={"description": "How every figure is made."})
     indicators = fields.List(fields.Nested(IndicatorTableSchema), required=True)
 
 
@@ -156,14 +176,7 @@ class ChangeQuerySchema(StrictSchema):
     weighted = fields.Boolean(load_default=False)
 
 
-class EstimateSchema(Schema):
-    n = fields.Integer(required=True)
-    estimate = fields.Float(required=True)
-    ci_low = fields.Float(required=True)
-    ci_high = fields.Float(required=True)
-
-
-class WaveEstimateSchema(EstimateSchema):
+class WaveFigureSchema(FigureFields):
     wave = fields.String(required=True)
 
 
@@ -171,17 +184,25 @@ class ChangeSchema(Schema):
     campaign = fields.String(required=True)
     indicator = fields.String(required=True)
     kind = fields.String(required=True)
-    suppressed = fields.Boolean(required=True)
-    from_ = fields.Nested(WaveEstimateSchema, data_key="from")
-    to = fields.Nested(WaveEstimateSchema)
-    difference = fields.Float()
+    status = fields.String(required=True, validate=validate.OneOf(FIGURE_STATUSES),
+                           metadata={"description": "estimate when the change could be computed; otherwise why not."})
+    method = fields.String(required=True, metadata={
+        "description": "Miettinen–Nurminen score interval and test (proportions), Welch (means)."})
+    sampling_error_only = fields.Boolean(required=True)
+    from_ = fields.Nested(WaveFigureSchema, data_key="from", required=True)
+    to = fields.Nested(WaveFigureSchema, required=True)
+    difference = fields.Float(metadata={"description": "Later minus earlier, points."})
     ci_low = fields.Float()
     ci_high = fields.Float()
     p_value = fields.Float()
+    methodology = fields.String(required=True)
 
 
 class MirrorQuerySchema(StrictSchema):
-    wave = fields.String(metadata={"description": "Wave label present in both campaigns (default: all waves)."})
+    residents = fields.String(required=True, metadata={"description": "The residents' campaign (slug)."})
+    resident_wave = fields.String(required=True, metadata={"description": "Its released wave (label)."})
+    officers = fields.String(required=True, metadata={"description": "The officers' campaign of the same city."})
+    officer_wave = fields.String(required=True, metadata={"description": "Its released wave (label)."})
     lang = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="en")
 
 
@@ -189,16 +210,49 @@ class MirrorPairSchema(Schema):
     resident_indicator = fields.String(required=True)
     officer_indicator = fields.String(required=True)
     label = fields.String(required=True)
-    suppressed = fields.Boolean(required=True)
-    residents = fields.Nested(EstimateSchema)
-    officers = fields.Nested(EstimateSchema)
-    gap = fields.Float(metadata={"description": "Officers' figure minus residents' (percentage points)."})
+    status = fields.String(required=True, validate=validate.OneOf(FIGURE_STATUSES))
+    method = fields.String(required=True, metadata={"description": "MOVER interval from the two sides' intervals."})
+    sampling_error_only = fields.Boolean(required=True)
+    residents = fields.Nested(WaveFigureSchema, required=True,
+                              metadata={"description": "Always read a gap beside the residents' level."})
+    officers = fields.Nested(WaveFigureSchema, required=True)
+    gap = fields.Float(metadata={"description": "Officers' figure minus residents' (points)."})
     gap_ci_low = fields.Float()
     gap_ci_high = fields.Float()
-    p_value = fields.Float()
+
+
+class CampaignWaveSchema(Schema):
+    campaign = fields.String(required=True)
+    wave = fields.String(required=True)
 
 
 class MirrorSchema(Schema):
-    city = fields.String(required=True)
-    wave = fields.String(allow_none=True)
+    residents = fields.Nested(CampaignWaveSchema, required=True)
+    officers = fields.Nested(CampaignWaveSchema, required=True)
+    methodology = fields.String(required=True)
     pairs = fields.List(fields.Nested(MirrorPairSchema), required=True)
+
+
+class ReleaseSchema(Schema):
+    wave = fields.String(required=True, attribute="wave.label")
+    number = fields.Integer(required=True, metadata={"description": "1 for the first release, then each reissue."})
+    made = fields.DateTime(required=True, attribute="made_dt")
+    reason = fields.String(required=True)
+    threshold = fields.Integer(required=True)
+    current = fields.Boolean(required=True, attribute="is_current")
+    weight_set = fields.Function(lambda made: made.weight_set.number if made.weight_set else None,
+                                 allow_none=True, required=True, metadata={"type": "integer",
+        "description": "The wave's weight set its weighted figures use (null: not weighted, every weight 1)."})
+
+
+class ReleasesSchema(Schema):
+    campaign = fields.String(required=True)
+    releases = fields.List(fields.Nested(ReleaseSchema), required=True)
+
+
+class MakeReleaseSchema(StrictSchema):
+    wave = fields.String(required=True, validate=validate.Length(max=64))
+    reason = fields.String(validate=validate.Length(min=3, max=200), metadata={
+        "description": "Required for a reissue: what it changes (new weights, a correction)."})
+    private_key = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "Officer campaigns: the wave's private key, to open its sealed answers first."})

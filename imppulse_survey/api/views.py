@@ -1,4 +1,5 @@
-"""The JSON API for field tablets and kiosks: a campaign's questionnaire, and submissions."""
+"""The JSON API for field tablets and kiosks (a campaign's questionnaire, submissions), and what the staff
+endpoints share (``figures.py`` holds those)."""
 
 from __future__ import annotations
 
@@ -9,33 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
-from ..campaigns.models import Campaign, City
+from ..campaigns.models import Campaign
 from ..core.limits import configured, failures_per_address
 from ..extensions import csrf, db, limiter
 from ..i18n import text_in
-from ..indicators.disclosure import DisclosureError
-from ..indicators.services import (
-    campaign_indicators,
-    indicator_change,
-    indicator_tables,
-    mirror_pairs,
-    published_waves,
-)
-from ..questionnaires.definition import item_type, published_definition
+from ..questionnaires.definition import item_type
 from ..responses.services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 from .openapi import openapi_document
-from .schemas import (
-    ChangeQuerySchema,
-    ChangeSchema,
-    IndicatorQuerySchema,
-    IndicatorsSchema,
-    LanguageQuerySchema,
-    MirrorQuerySchema,
-    MirrorSchema,
-    QuestionnaireSchema,
-    SubmissionSchema,
-    SubmittedSchema,
-)
+from .schemas import LanguageQuerySchema, QuestionnaireSchema, SubmissionSchema, SubmittedSchema
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SUBMISSION, SUBMITTED = SubmissionSchema(), SubmittedSchema()
@@ -111,67 +93,7 @@ def responses(slug: str):
     return jsonify(SUBMITTED.dump(result)), 201 if result.created else 200
 
 
-@bp.get("/campaigns/<slug>/indicators")
-@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused token (401), another city (404)
-def indicators(slug: str):
-    campaign, query, refusal = staff_campaign_request(slug, IndicatorQuerySchema())
-    if refusal:
-        return refusal
-    by, waves, problems = breakdowns(campaign, query)
-    if problems:
-        return problem(400, "invalid query parameters", problems)
-    try:
-        tables = indicator_tables(campaign, by, waves, query["weighted"], query["lang"])
-    except DisclosureError as refused:
-        return problem(400, "invalid query parameters", {"by": [str(refused)]})
-    body = {"campaign": campaign.slug, "weighted": query["weighted"], "by": by,
-            "waves": [wave.label for wave in published_waves(campaign, waves)], "indicators": tables}
-    return jsonify(IndicatorsSchema().dump(body))
-
-
-@bp.get("/campaigns/<slug>/indicators/<key>/change")
-@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused token (401), another city (404)
-def indicator_change_view(slug: str, key: str):
-    campaign, query, refusal = staff_campaign_request(slug, ChangeQuerySchema())
-    if refusal:
-        return refusal
-    known = {wave.label: wave for wave in campaign.waves}
-    problems = {name: [f"unknown wave: {query[name]}"] for name in ("from_", "to") if query[name] not in known}
-    indicator = next((i for i in campaign_indicators(campaign) if i.key == key), None)
-    if indicator is None:
-        return problem(404, "no such indicator")
-    if problems:
-        return problem(400, "invalid query parameters", {name.rstrip("_"): p for name, p in problems.items()})
-    result = indicator_change(campaign, indicator, known[query["from_"]], known[query["to"]], query["weighted"])
-    return jsonify(ChangeSchema().dump({"campaign": campaign.slug, "indicator": key, "kind": indicator.kind, **result}))
-
-
-@bp.get("/cities/<city_slug>/mirror")
-@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused token (401), another city (404)
-def mirror(city_slug: str):
-    user = staff_user()
-    if user is None:
-        return problem(401, "log in or send Authorization: Bearer <token>")
-    city = db.session.scalar(select(City).filter_by(slug=city_slug[:64]))
-    if city is None or not user.may_see_city(city.id):
-        if city is not None:
-            current_app.logger.warning("denied: user %s asked for city %s", user.id, city.id)
-        return problem(404, "no such city")
-    try:
-        query = MirrorQuerySchema().load(request.args.to_dict())
-    except ValidationError as error:
-        return problem(400, "invalid query parameters", error.messages)
-    by_audience = {campaign.audience: campaign for campaign in sorted(city.campaigns, key=lambda c: c.id)}
-    if set(by_audience) != {"resident", "officer"}:
-        return problem(404, "the city has no resident and officer campaigns to compare")
-    wave = query.get("wave")
-    if wave and any(wave not in {w.label for w in c.waves} for c in by_audience.values()):
-        return problem(400, "invalid query parameters", {"wave": [f"no wave {wave} in both campaigns"]})
-    pairs = mirror_pairs(by_audience["resident"], by_audience["officer"], wave, query["lang"])
-    return jsonify(MirrorSchema().dump({"city": city.slug, "wave": wave, "pairs": pairs}))
-
-
-def staff_campaign_request(slug: str, schema):
+def staff_campaign_request(slug: str, schema=None):
     """The signed-in user's campaign and the parsed query, or the refusal to send: 401, 404 or 400."""
     user = staff_user()
     if user is None:
@@ -179,6 +101,8 @@ def staff_campaign_request(slug: str, schema):
     campaign = visible_campaign(user, slug)
     if campaign is None:
         return None, None, problem(404, "no such campaign")
+    if schema is None:
+        return campaign, {}, None
     try:
         return campaign, schema.load(request.args.to_dict()), None
     except ValidationError as error:
@@ -197,29 +121,6 @@ def staff_user():
     from flask_login import current_user
 
     return current_user if current_user.is_authenticated else None
-
-
-def breakdowns(campaign: Campaign, query: dict):
-    """The requested breakdowns and waves, or a problem for each one that is not allowed."""
-    problems: dict = {}
-    by = [name.strip() for name in query["by"].split(",") if name.strip()]
-    definition = published_definition(campaign.questionnaire_version)
-    choices = {key for key, item in definition.item_by_answer_key.items() if item["type"] in ("single_choice", "likert")}
-    unknown = [name for name in by if name not in {"district", "wave"} | choices]
-    if unknown:
-        problems["by"] = [f"unknown breakdown: {name}" for name in unknown]
-    elif len(set(by)) != len(by) or len(by) > 3:
-        problems["by"] = ["at most three different breakdowns"]
-    waves = None
-    if query.get("wave"):
-        labels = [label.strip() for label in query["wave"].split(",") if label.strip()]
-        known = {wave.label: wave for wave in campaign.waves}
-        missing = [label for label in labels if label not in known]
-        if missing:
-            problems["wave"] = [f"unknown wave: {label}" for label in missing]
-        else:
-            waves = [known[label] for label in labels]
-    return by, waves, problems
 
 
 @bp.get("/openapi.json")

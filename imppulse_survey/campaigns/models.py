@@ -13,6 +13,9 @@ from ..questionnaires.models import QuestionnaireVersion
 
 AUDIENCES = ("resident", "officer")
 ACCESS_MODES = ("open", "invitation")
+#: how a wave's respondents came: anyone with the link (self-selected), cards handed to a defined group, or a
+#: random sample invited by letter; intervals of self-selected waves cover sampling error only
+RECRUITMENT_MODES = ("open_link", "invitations", "random_sample")
 MINIMUM_DISCLOSURE_THRESHOLD = 5
 
 
@@ -105,6 +108,11 @@ class Campaign(db.Model):
         """District code → id, for the city's districts (as ``CampaignFacts`` has them)."""
         return {district.code: district.id for district in self.city.districts}
 
+    @property
+    def district_codes(self) -> dict[int, int]:
+        """District id → code: the other way round."""
+        return {district.id: district.code for district in self.city.districts}
+
     def current_wave(self, now: dt.datetime | None = None) -> Wave | None:
         """The wave taking responses now, if any."""
         now = now or utcnow()
@@ -127,6 +135,7 @@ class Wave(db.Model):
         UniqueConstraint("campaign_id", "label"),
         UniqueConstraint("campaign_id", "position"),
         CheckConstraint("closes_dt IS NULL OR opens_dt IS NULL OR closes_dt > opens_dt", name="dates_in_order"),
+        CheckConstraint(f"recruitment_mode IN {RECRUITMENT_MODES}", name="recruitment_mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +153,13 @@ class Wave(db.Model):
     public_key: Mapped[str | None] = mapped_column(String(64))
     #: invitation campaigns: when the sealed answers were opened and stored as responses
     released_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: how its respondents came (RECRUITMENT_MODES)
+    recruitment_mode: Mapped[str] = mapped_column(String(16), default="open_link", server_default="open_link")
+
+    @property
+    def is_self_selected(self) -> bool:
+        """Anyone with the link chose to answer: an interval covers sampling error only, not who took part."""
+        return self.recruitment_mode == "open_link"
 
     campaign: Mapped[Campaign] = relationship(back_populates="waves")
 

@@ -36,6 +36,16 @@ def find_campaign(slug: str) -> Campaign:
     return campaign
 
 
+def find_wave(campaign: Campaign, label: str | None) -> Wave:
+    """The campaign's wave of that label, or its latest wave when no label is given."""
+    if label is None and campaign.waves:
+        return max(campaign.waves, key=lambda wave: wave.position)
+    found = next((wave for wave in campaign.waves if wave.label == label), None)
+    if found is None:
+        raise CampaignError(f"{campaign.slug} has no wave '{label}'")
+    return found
+
+
 def find_city(slug: str) -> City:
     city = db.session.scalar(select(City).filter_by(slug=slug))
     if city is None:
@@ -106,6 +116,20 @@ def set_retention(campaign: Campaign, months: int, text_months: int) -> None:
     db.session.flush()
 
 
+def set_threshold(campaign: Campaign, threshold: int, now: dt.datetime | None = None) -> None:
+    """Change the disclosure threshold: freely until the first wave opens, then only upwards (a lower threshold
+    would publish cells that earlier releases hid, and so give them away)."""
+    now = now or utcnow()
+    if threshold < MINIMUM_DISCLOSURE_THRESHOLD:
+        raise CampaignError(f"the disclosure threshold cannot be below {MINIMUM_DISCLOSURE_THRESHOLD}")
+    started = any(wave.status(now) != "scheduled" for wave in campaign.waves)
+    if started and threshold < campaign.disclosure_threshold:
+        raise CampaignError(f"fieldwork of {campaign.slug} has started: its threshold can only be raised "
+                            f"(it is {campaign.disclosure_threshold})")
+    campaign.disclosure_threshold = threshold
+    db.session.flush()
+
+
 def add_wave(campaign: Campaign, label: str, opens_dt: dt.datetime | None = None, closes_dt=None) -> Wave:
     if not LABEL_PATTERN.fullmatch(label):
         raise CampaignError("a wave label is 1 to 64 lower-case letters, digits, hyphens or underscores, e.g. baseline")
@@ -114,7 +138,8 @@ def add_wave(campaign: Campaign, label: str, opens_dt: dt.datetime | None = None
     if opens_dt and closes_dt and closes_dt <= opens_dt:
         raise CampaignError("a wave must close after it opens")
     position = max((wave.position for wave in campaign.waves), default=0) + 1
-    wave = Wave(campaign=campaign, label=label, position=position, opens_dt=opens_dt, closes_dt=closes_dt)
+    wave = Wave(campaign=campaign, label=label, position=position, opens_dt=opens_dt, closes_dt=closes_dt,
+                recruitment_mode="invitations" if campaign.access_mode == "invitation" else "open_link")
     db.session.add(wave)
     db.session.flush()
     return wave

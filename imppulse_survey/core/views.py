@@ -23,6 +23,16 @@ def home(lang: str):
     return render_template("core/home.html", cities=open_campaigns_by_city())
 
 
+@bp.get("/<lang>/methodology")
+def methodology(lang: str):
+    """How every figure is made: linked from every output and from the OpenAPI document."""
+    if lang not in supported_languages():
+        abort(404)
+    from ..releases.methodology import standard_indicators
+
+    return render_template("core/methodology.html", questionnaires=standard_indicators())
+
+
 @bp.get("/healthz")
 def healthz():
     """200 when a submission could be stored now; 503 saying why not (for a load balancer, and for people)."""

@@ -28,8 +28,8 @@ from ..campaigns.models import Campaign, City, District, Wave
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.services import publish_standard
+from ..releases.services import current_release, make_release, release
 from ..responses.models import Response, SpentBallot
-from ..responses.release import release_wave
 from ..responses.services import submit
 from .simulation import Respondent
 
@@ -84,6 +84,8 @@ def load_demo(seed: int = 2026, progress: Callable[[str], None] = lambda message
                 summary.new_responses += added
                 if added:
                     progress(f"{campaign.slug} {label}: {added} responses")
+                if campaign.access_mode == "open" and wave.status() == "closed" and current_release(wave) is None:
+                    make_release(campaign, wave)  # officers' closed waves are released as they are unsealed
     summary.total_responses = db.session.scalar(select(func.count()).select_from(Response))
     return summary
 
@@ -180,7 +182,7 @@ def _simulate_officer_wave(campaign: Campaign, wave: Wave, target: int, seed: in
                channel="demo", token=token, wave_id=wave.id)
         added += 1
     if wave.status() == "closed" and stored + added >= campaign.disclosure_threshold:
-        release_wave(campaign, wave, private_key)
+        release(campaign, wave, private_key)
         key_file.unlink(missing_ok=True)
     else:
         key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -1,10 +1,11 @@
 """Sufficient statistics per cell, computed by the database from the answers themselves.
 
-One statement per request shape: for every indicator, a per-response score (a mean over answered items, or a
-0/1 success) grouped by the requested breakdowns, all indicators joined with UNION ALL. The database returns,
-per cell, n, Σw, Σw·y, Σw·y², Σw², and the unweighted Σy and Σy²; Python only turns these into estimates.
+One statement per request shape (``responses.scoring_sql.cell_query``): for every indicator, a per-response
+score (a mean over answered items, or a 0/1 success, by ``questionnaires/scoring.py``'s rule) grouped by the
+requested breakdowns, all indicators joined with UNION ALL. The database returns, per cell, n, Σw, Σw·y, Σw·y²,
+Σw², and the unweighted Σy and Σy²; Python only turns these into estimates.
 
-Breakdowns over the standard dimensions read the summaries instead (summaries.py), which this query builds.
+Breakdowns over the standard dimensions read the summaries instead (summaries.py), which the same query builds.
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Float, and_, case, cast, exists, func, literal, not_, or_, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..responses.models import Answer, Response
-from .definitions import Indicator
-
-#: breakdowns read from the response row; any other name is a single-choice item's key
-RESPONSE_DIMENSIONS = {"district": Response.district_id, "wave": Response.wave_id}
+from ..questionnaires.scoring import Indicator
+from ..responses.models import Response
+from ..responses.scoring_sql import breakdown_columns, cell_query, scored_responses
 
 
 @dataclass(frozen=True)
@@ -32,88 +30,6 @@ class CellSums:
     sum_wy: float
     sum_wy2: float
     sum_w2: float
-
-
-def condition_clause(condition: dict, response_id):
-    """A show_if/base condition as SQL on one response's answers."""
-    if "not" in condition:
-        return not_(condition_clause(condition["not"], response_id))
-    if "all" in condition:
-        return and_(*(condition_clause(part, response_id) for part in condition["all"]))
-    if "any" in condition:
-        return or_(*(condition_clause(part, response_id) for part in condition["any"]))
-    other = aliased(Answer)
-    test = [other.response_id == response_id, other.item_key == condition["item"], other.value.is_not(None)]
-    if "equals" in condition:
-        test.append(other.value == condition["equals"])
-    elif "in" in condition:
-        test.append(other.value.in_(condition["in"]))
-    found = exists().where(*test)
-    return found if condition.get("answered", True) else not_(found)
-
-
-def _response_scores(indicator: Indicator, campaign_id: int):
-    """(response_id, score) for the respondents counted by the indicator."""
-    if indicator.kind == "proportion":
-        score = func.max(case((Answer.value.in_(indicator.codes), 1.0), else_=0.0))
-    else:
-        scaled = case(
-            *(
-                (Answer.item_key == item.key,
-                 ((item.high - Answer.value) if item.is_reversed else (Answer.value - item.low))
-                 * (100.0 / (item.high - item.low)))
-                for item in indicator.items
-            ),
-        )
-        score = func.avg(scaled)
-    query = (
-        select(Answer.response_id.label("response_id"), cast(score, Float).label("score"))
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.campaign_id == campaign_id, Answer.item_key.in_([item.key for item in indicator.items]),
-               Answer.value.is_not(None))
-        .group_by(Answer.response_id)
-    )
-    if indicator.kind == "mean":
-        query = query.having(func.count() >= indicator.min_answered)
-    if indicator.base:
-        query = query.where(condition_clause(indicator.base, Answer.response_id))
-    return query.subquery()
-
-
-def cell_query(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str],
-               waves: Sequence[int] | None = None, weighted: bool = True):
-    parts = []
-    for indicator in indicators:
-        scores = _response_scores(indicator, campaign_id)
-        weight = Response.weight if weighted else literal(1.0)
-        columns, joins = [], []
-        for name in dimensions:
-            if name in RESPONSE_DIMENSIONS:
-                columns.append(RESPONSE_DIMENSIONS[name].label(f"d_{name}"))
-            else:
-                dimension = aliased(Answer)
-                joins.append((dimension, and_(dimension.response_id == Response.id, dimension.item_key == name,
-                                              dimension.value.is_not(None))))
-                columns.append(dimension.value.label(f"d_{name}"))
-        query = select(
-            literal(indicator.key).label("indicator"),
-            *columns,
-            func.count().label("n"),
-            func.sum(weight).label("sum_w"),
-            func.sum(weight * scores.c.score).label("sum_wy"),
-            func.sum(weight * scores.c.score * scores.c.score).label("sum_wy2"),
-            func.sum(weight * weight).label("sum_w2"),
-            func.sum(scores.c.score).label("sum_y"),
-            func.sum(scores.c.score * scores.c.score).label("sum_y2"),
-        ).select_from(scores).join(Response, Response.id == scores.c.response_id)
-        for dimension, on in joins:
-            query = query.outerjoin(dimension, on)
-        if waves:
-            query = query.where(Response.wave_id.in_(waves))
-        if columns:
-            query = query.group_by(*columns)
-        parts.append(query)
-    return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def answer_cell_sums(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str] = (),
@@ -128,6 +44,25 @@ def answer_cell_sums(campaign_id: int, indicators: Sequence[Indicator], dimensio
         )
         for row in rows
     ]
+
+
+def modal_counts(campaign_id: int, indicators: Sequence[Indicator], tables: Sequence[Sequence[str]],
+                 wave_ids: Sequence[int]) -> dict[tuple, int]:
+    """(indicator, table, categories) → how many respondents of the cell share its most common score: what tells
+    whether all, or all but one, answered alike. Categories as ``answer_cell_sums`` gives them (districts by id)."""
+    found: dict[tuple, int] = {}
+    for indicator in indicators:
+        scores = scored_responses(indicator, campaign_id)
+        for table in tables:
+            columns, joins = breakdown_columns(table)
+            query = (select(*columns, scores.c.score, func.count()).select_from(scores)
+                     .join(Response, Response.id == scores.c.response_id).where(Response.wave_id.in_(wave_ids)))
+            for dimension, on in joins:
+                query = query.outerjoin(dimension, on)
+            for row in db.session.execute(query.group_by(*columns, scores.c.score)):
+                key = (indicator.key, tuple(table), tuple(_plain(value) for value in row[:len(table)]))
+                found[key] = max(found.get(key, 0), row[-1])
+    return found
 
 
 def _plain(value):

@@ -1,41 +1,22 @@
-"""Indicator summaries: per-cell sums, kept up to date in the transaction that stores each response.
+"""Reading the indicator summaries: per-cell sums from ``indicator_summaries`` when they hold the breakdowns.
 
-Grouping every answer of a million-response campaign takes seconds; the summaries hold, per indicator and per
-cell of wave × district × age band × gender × police contact, the counts and sums an estimate needs. They
-add up, so any breakdown over these standard dimensions is a ``GROUP BY`` over a few thousand summary rows.
-Breakdowns by any other item are computed from the answers (aggregation.py), as is every rebuild.
-
-A submission adds its scores with one upsert (``summary_additions``); a bulk load or a change of weights
-rebuilds the campaign's summaries from the answers in one ``INSERT … SELECT``. Tests check that both ways
-give the same sums as the answers.
+The storage side writes them (``responses/summaries.py``: one upsert per submission, a rebuild from the answers
+after a bulk load, a release or raking); here they are only read. Any breakdown over the standard dimensions
+is a ``GROUP BY`` over a few thousand summary rows; a breakdown by any other item is computed from the answers
+(aggregation.py).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Sequence
 
-from sqlalchemy import Float, Integer, cast, delete, func, insert, literal, select, text
+from sqlalchemy import Float, cast, func, select
 
 from ..extensions import db
-from ..questionnaires.conditions import evaluate
-from ..questionnaires.definition import Definition
-from ..questionnaires.types import Stored
-from .aggregation import CellSums, answer_cell_sums, cell_query
-from .definitions import Indicator, indicators_of
-from .models import NOT_GIVEN, IndicatorSummary
-
-#: the items that summaries break down by, when a questionnaire has them (MEASURES.md's standard breakdowns)
-SUMMARY_ITEMS = ("age_band", "gender", "police_contact")
-SUMMARY_DIMENSIONS = ("wave", "district", *SUMMARY_ITEMS)
-SUMS = ("n", "sum_w", "sum_wy", "sum_wy2", "sum_w2", "sum_y", "sum_y2")
-_COLUMNS = {"wave": "wave_id", "district": "district_id", **{name: name for name in SUMMARY_ITEMS}}
-_CELL_KEY = ["campaign_id", "indicator", *_COLUMNS.values()]  # the unique index's order
-SUMMARY_COLUMNS = ("campaign_id", *_COLUMNS.values(), "indicator", *SUMS)
-# the same clause in SQLite and PostgreSQL: a cell already there gets the response's counts and sums added
-ADD_TO_CELL = (f"ON CONFLICT ({', '.join(_CELL_KEY)}) DO UPDATE SET "
-                + ", ".join(f"{name} = indicator_summaries.{name} + excluded.{name}" for name in SUMS))
+from ..questionnaires.scoring import Indicator
+from ..responses.models import NOT_GIVEN, IndicatorSummary
+from ..responses.summaries import DIMENSION_COLUMNS, SUMMARY_DIMENSIONS
+from .aggregation import CellSums, answer_cell_sums
 
 
 def cell_sums(campaign_id: int, indicators: Sequence[Indicator], dimensions: Sequence[str] = (),
@@ -55,7 +36,7 @@ def summary_query(campaign_id: int, indicators: Sequence[Indicator], dimensions:
                   waves: Sequence[int] | None = None, weighted: bool = True):
     """indicator, the dimensions, n, Σw, Σwy, Σwy², Σw² per cell, summed over the summary rows it covers."""
     summary = IndicatorSummary.__table__.c
-    columns = [summary[_COLUMNS[name]] for name in dimensions]
+    columns = [summary[DIMENSION_COLUMNS[name]] for name in dimensions]
     if weighted:
         sums = [summary.sum_w, summary.sum_wy, summary.sum_wy2, summary.sum_w2]
     else:  # every weight 1: Σw = Σw² = n
@@ -66,73 +47,3 @@ def summary_query(campaign_id: int, indicators: Sequence[Indicator], dimensions:
         .group_by(summary.indicator, *columns)
     )
     return query.where(summary.wave_id.in_(waves)) if waves else query
-
-
-@lru_cache(maxsize=64)
-def _indicators(definition: Definition) -> tuple[Indicator, ...]:
-    # published definitions are cached objects (published_definition), so identity is a fine key
-    return tuple(indicators_of(definition))
-
-
-def summary_additions(definition: Definition, campaign_id: int, wave_id: int, district_id: int | None,
-                      rows: Iterable[Stored], weight: float = 1.0) -> list[tuple]:
-    """One response's rows to add to ``indicator_summaries`` (``SUMMARY_COLUMNS``), in the transaction that
-    stores the response, with ``ADD_TO_CELL`` for the cells already there."""
-    values: dict[str, list[float]] = defaultdict(list)
-    for row in rows:
-        if row.value is not None:
-            values[row.item_key].append(row.value)
-    scores = response_scores(_indicators(definition), values)
-    cell = [campaign_id, wave_id, NOT_GIVEN if district_id is None else district_id]
-    for name in SUMMARY_ITEMS:
-        given = values.get(name)
-        cell.append(int(given[0]) if given else NOT_GIVEN)
-    # sorted, so that concurrent submissions to one cell lock its rows in the same order (no deadlock)
-    return [
-        (*cell, key, 1, weight, weight * score, weight * score * score, weight * weight, score, score * score)
-        for key, score in sorted(scores.items())
-    ]
-
-
-def response_scores(indicators: Iterable[Indicator], values: Mapping[str, list[float]]) -> dict[str, float]:
-    """Each indicator's score for one response, exactly as aggregation.py scores it in SQL."""
-    scores = {}
-    for indicator in indicators:
-        # the same rule as condition_clause in SQL: a leaf holds when one of the item's coded values matches
-        if indicator.base and not evaluate(indicator.base, values):
-            continue
-        if indicator.kind == "proportion":
-            given = [value for item in indicator.items for value in values.get(item.key, ())]
-            if given:
-                scores[indicator.key] = 1.0 if any(value in indicator.codes for value in given) else 0.0
-            continue
-        scaled = [
-            ((item.high - value) if item.is_reversed else (value - item.low)) * (100.0 / (item.high - item.low))
-            for item in indicator.items for value in values.get(item.key, ())
-        ]
-        if scaled and len(scaled) >= indicator.min_answered:
-            scores[indicator.key] = sum(scaled) / len(scaled)
-    return scores
-
-
-def rebuild_summaries(campaign_id: int, definition: Definition, connection=None) -> None:
-    """Recompute a campaign's summaries from its answers: after a bulk load, or when weights change.
-
-    ``connection`` lets a migration run it; by default it runs in the session's transaction. On PostgreSQL
-    the table is locked against concurrent submissions until commit, so none is counted twice or missed.
-    """
-    runner = db.session if connection is None else connection
-    dialect = (db.session.get_bind() if connection is None else connection).dialect.name
-    if dialect == "postgresql":
-        runner.execute(text("LOCK TABLE indicator_summaries IN SHARE ROW EXCLUSIVE MODE"))
-    table = IndicatorSummary.__table__
-    runner.execute(delete(table).where(table.c.campaign_id == campaign_id))
-    indicators = indicators_of(definition)
-    if not indicators:
-        return
-    cells = cell_query(campaign_id, indicators, SUMMARY_DIMENSIONS, weighted=True).subquery()
-    given = [func.coalesce(cast(cells.c[f"d_{name}"], Integer), NOT_GIVEN) for name in SUMMARY_DIMENSIONS]
-    source = select(
-        literal(campaign_id, Integer), cells.c.indicator, *given, *(cells.c[name] for name in SUMS))
-    runner.execute(insert(table).from_select(
-        ["campaign_id", "indicator", *_COLUMNS.values(), *SUMS], source))

@@ -149,7 +149,7 @@ class ItemSchema(StrictSchema):
     show_if = Condition()
     pilot_only = Flag(load_default=False)
     #: the respondent's background (role, length of service): when officers' sealed answers are released, a
-    #: combination of background answers rarer than the threshold is withheld (responses.release)
+    #: combination of background answers rarer than the threshold is withheld (responses.unsealing)
     background = Flag()
     # type-specific keys; ItemType.allowed_keys says which type takes which
     options = limited_list(fields.Nested(OptionSchema), MAX_OPTIONS)

@@ -1,4 +1,5 @@
-"""Completed responses, their coded answers and free texts, and drafts for save-and-resume.
+"""Completed responses, their coded answers and free texts, drafts for save-and-resume, and the indicator
+summaries built from the answers.
 
 A response holds nothing that identifies a person: no IP address, user agent, token or time of day, only the
 date. Free text sits in its own table so that it can be excluded, redacted or purged on its own.
@@ -112,7 +113,7 @@ class SealedResponse(db.Model):
     """An officer's submission, encrypted to its wave's public key and padded to one length for the wave.
 
     Opened, shuffled and stored as a response with a fresh id only when the wave is released
-    (``responses.release``); until then nothing in it is readable on the server.
+    (``responses.unsealing``); until then nothing in it is readable on the server.
     """
 
     __tablename__ = "sealed_responses"
@@ -139,3 +140,45 @@ class SpentBallot(db.Model):
 
     def __repr__(self) -> str:
         return f"<SpentBallot wave={self.wave_id}>"
+
+
+#: the value a breakdown column holds when the respondent gave none (codes and ids are never negative)
+NOT_GIVEN = -1
+
+
+class IndicatorSummary(db.Model):
+    """One indicator in one cell of the finest standard cross-classification of one campaign.
+
+    A cell is wave × district × age band × gender × police contact. Counts and sums add up, so any coarser
+    breakdown over these dimensions is a ``GROUP BY`` over a few thousand rows instead of every answer. Written
+    at submission and rebuilt from the answers by ``responses.summaries``; read by ``indicators.summaries``.
+    """
+
+    __tablename__ = "indicator_summaries"
+    __table_args__ = (
+        # the indicator second, in the order the tables are read: one index range per indicator, grouped
+        # as it comes (with the indicator last, SQLite sorted: 15.7 against 5.9 ms at 1 M responses). A
+        # submission only reads this index, since an upsert into an existing cell changes no key column.
+        Index("ux_indicator_summaries_cell", "campaign_id", "indicator", "wave_id", "district_id", "age_band",
+              "gender", "police_contact", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    indicator: Mapped[str] = mapped_column(String(40))
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    # NOT_GIVEN rather than NULL: a unique index treats NULLs as distinct, and the upsert needs one row per cell
+    district_id: Mapped[int]
+    age_band: Mapped[int]
+    gender: Mapped[int]
+    police_contact: Mapped[int]
+    n: Mapped[int]
+    sum_w: Mapped[float]
+    sum_wy: Mapped[float]
+    sum_wy2: Mapped[float]
+    sum_w2: Mapped[float]
+    sum_y: Mapped[float]
+    sum_y2: Mapped[float]
+
+    def __repr__(self) -> str:
+        return f"<IndicatorSummary {self.indicator} campaign={self.campaign_id} n={self.n}>"

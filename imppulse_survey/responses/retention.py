@@ -20,8 +20,7 @@ from ..campaigns.models import Campaign, Wave
 from ..core.database import begin_write
 from ..core.models import utcnow
 from ..extensions import db
-from ..indicators.models import IndicatorSummary
-from .models import Answer, Draft, Response, SealedResponse, SpentBallot, TextAnswer
+from .models import Answer, Draft, IndicatorSummary, Response, SealedResponse, SpentBallot, TextAnswer
 
 
 @dataclass(frozen=True)

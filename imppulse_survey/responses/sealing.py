@@ -2,7 +2,7 @@
 
 Officers' answers are encrypted at submission with a libsodium sealed box (an anonymous X25519 + XSalsa20-
 Poly1305 box through PyNaCl) to a key pair made when the wave opens. The server keeps only the public key: the
-private key is shown once to the manager and is needed to release the wave (``responses.release``). Every
+private key is shown once to the manager and is needed to release the wave (``responses.unsealing``). Every
 sealed answer of a wave is padded to one length, so that its size says nothing about what was written.
 """
 

@@ -4,7 +4,7 @@ One call reads the campaign, validates the answers against its published version
 transaction of its own, which it commits (views never manage it). Residents' answers become a response with its
 answers, free texts and indicator summaries. Officers' answers (invitation campaigns) are sealed to the wave's
 public key and stored apart, under a ballot spent in the same transaction; they become responses only when the
-wave is released (``release.py``, docs/anonymity.md).
+wave is released (``unsealing.py``, docs/anonymity.md).
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ from ..core.database import ChildRows, begin_write, insert_rows, insert_with_chi
 from ..core.keys import keyed_hash
 from ..core.models import utcnow
 from ..extensions import db
-from ..indicators.models import IndicatorSummary
-from ..indicators.summaries import ADD_TO_CELL, SUMMARY_COLUMNS, summary_additions
 from ..questionnaires.definition import Definition, published_definition
 from ..questionnaires.types import Stored
 from . import ballots, drafts
-from .models import Answer, Response, SealedResponse, SpentBallot, TextAnswer
+from .models import Answer, IndicatorSummary, Response, SealedResponse, SpentBallot, TextAnswer
 from .sealing import seal, sealed_size
+from .summaries import ADD_TO_CELL, SUMMARY_COLUMNS, summary_additions
 
 RESPONSE_COLUMNS = ("campaign_id", "wave_id", "questionnaire_version_id", "language", "district_id", "channel",
                     "submission_id", "submitted_on")

@@ -54,8 +54,8 @@ def upgrade():
 
 def backfill():
     """Summaries for the responses stored before this revision, computed by the app's own rebuild."""
-    from imppulse_survey.indicators.summaries import rebuild_summaries
     from imppulse_survey.questionnaires.definition import Definition
+    from imppulse_survey.responses.summaries import rebuild_summaries
 
     connection = op.get_bind()
     campaigns = connection.execute(sa.text(

@@ -208,7 +208,7 @@ def test_logout_ends_every_session_of_the_user(app, client, runner, cities):
     assert logout(client).status_code == 302
     client.set_cookie("session", copied)  # what someone copied before the logout
     assert client.get("/en/staff/").status_code == 302
-    assert client.get("/api/v1/cities/nantes/mirror").status_code == 401
+    assert client.get("/api/v1/campaigns/nantes-residents/releases").status_code == 401
     assert laptop.get("/en/staff/").status_code == 302  # the same user's other devices too
 
 
@@ -222,7 +222,7 @@ def test_a_password_change_ends_every_session_of_the_user(client, runner, cities
     assert result.output.strip() == "password of Chloe@Nantes.fr changed; every session of this user has ended"
     client.set_cookie("session", copied)
     assert client.get("/en/staff/").status_code == 302
-    assert client.get("/api/v1/cities/nantes/mirror").status_code == 401
+    assert client.get("/api/v1/campaigns/nantes-residents/releases").status_code == 401
     assert login(client, "chloe@nantes.fr").status_code == 401
     assert login(client, "chloe@nantes.fr", "a brand new passphrase").status_code == 302
 

@@ -17,7 +17,9 @@ ROLES = ("admin", "manager", "viewer", "analyst")
 ENDPOINTS = {
     "indicators": "/api/v1/campaigns/{city}-residents/indicators?by=district",
     "change": "/api/v1/campaigns/{city}-residents/indicators/trust/change?from=baseline&to=follow-up",
-    "mirror": "/api/v1/cities/{city}/mirror?wave=baseline",
+    "mirror": "/api/v1/mirror?residents={city}-residents&resident_wave=baseline&officers={city}-officers"
+              "&officer_wave=baseline",
+    "releases": "/api/v1/campaigns/{city}-officers/releases",
 }
 
 
@@ -70,7 +72,7 @@ def test_each_role_sees_its_own_city_and_no_other(client, network, role, how, ca
             assert response.status_code == expected(role, city), (name, city, response.get_json())
             body = response.get_json()
             if response.status_code == 200:
-                assert body.get("campaign", body.get("city", "")).startswith(city), name
+                assert (body.get("campaign") or body["residents"]["campaign"]).startswith(city), name
             else:  # the same answer as for a city that does not exist, and the denial is logged
                 assert body["status"] == 404
                 assert any("denied" in record.getMessage() for record in caplog.records), name
@@ -98,7 +100,9 @@ def test_a_revoked_or_forged_token_gets_401(client, network, name):
 
 def test_an_unknown_city_or_campaign_looks_like_a_forbidden_one(client, network):
     headers = credentials(client, network, "viewer", "token")
-    for path in ("/api/v1/campaigns/nowhere-residents/indicators", "/api/v1/cities/nowhere/mirror"):
+    for path in ("/api/v1/campaigns/nowhere-residents/indicators", "/api/v1/campaigns/nowhere-residents/releases",
+                 ("/api/v1/mirror?residents=nowhere-residents&resident_wave=baseline&officers=nantes-officers"
+                  "&officer_wave=baseline")):
         response = client.get(path, headers=headers)
         assert response.status_code == 404
     unknown = client.get("/api/v1/campaigns/nowhere-residents/indicators", headers=headers).get_json()

@@ -44,6 +44,8 @@ REFUSALS_BY_RULE = [
     # malformed request; remove these lines once they answer 422 (or 404), documented in the OpenAPI document.
     ("GET", "/api/v1/campaigns/{slug}/questionnaire", ["400", "410"]),
     ("GET", "/api/v1/campaigns/{slug}/indicators", ["400"]),
+    ("GET", "/api/v1/campaigns/{slug}/indicators/{key}/change", ["400"]),
+    ("GET", "/api/v1/mirror", ["400"]),
 ]
 
 
@@ -76,7 +78,7 @@ def api(app, make, monkeypatch):
         "continue-on-failure": True,  # every failure of an operation, not only its first
         "headers": {"Authorization": f"Bearer {token}"},
         # the campaign and city that exist, so that cases reach the handlers' logic rather than a 404
-        "parameters": {"slug": "survey", "city": "survey-city", "key": "trust"},
+        "parameters": {"slug": "survey", "key": "trust", "residents": "survey", "officers": "survey-officers"},
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "checks": {"enabled": True},  # every built-in check; max_response_time stays off until given a limit
         "operations": [

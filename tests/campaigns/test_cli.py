@@ -183,3 +183,20 @@ def test_wave_status_follows_the_dates(make):
     wave = add_wave(campaign, "later", opens_dt=days_ago(-3))
     assert wave.status() == "scheduled" and campaign.current_wave() is None
     assert wave.status(now=days_ago(-4) + dt.timedelta(days=2)) == "open"
+
+
+def test_the_threshold_moves_freely_before_fieldwork_and_only_up_after(runner, published):
+    created = invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes",
+                     "--questionnaire", "resident-perception", "--opens", "2099-01-05")
+    assert created.exit_code == 0, created.output
+    assert invoke(runner, "campaign", "threshold", "nantes-residents", "6").exit_code == 0
+    assert invoke(runner, "campaign", "threshold", "nantes-residents", "4").output.strip() == \
+        "Error: the disclosure threshold cannot be below 5"
+    assert invoke(runner, "campaign", "open", "nantes-residents").exit_code == 0
+    lowered = invoke(runner, "campaign", "threshold", "nantes-residents", "5")
+    assert (lowered.exit_code, lowered.output.strip()) == (
+        1, "Error: fieldwork of nantes-residents has started: its threshold can only be raised (it is 6)")
+    raised = invoke(runner, "campaign", "threshold", "nantes-residents", "12")
+    assert raised.exit_code == 0, raised.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Campaign).filter_by(slug="nantes-residents")).disclosure_threshold == 12

@@ -129,3 +129,14 @@ def test_home_page(phone, translate, make, with_campaign, request):
     expect(page.locator("h1")).to_have_text(translate("en", "Surveys on the police and residents"))
     expect(page.locator(".city-list")).to_have_count(1 if with_campaign else 0)
     assert_accessible(page, "home page")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nl"])
+def test_methodology_page(phone, translate, make, lang):
+    make.standard_versions()
+    page = phone.page
+    response = page.goto(f"/{lang}/methodology")
+    assert response.status == 200
+    expect(page.locator("h1")).to_have_text(translate(lang, "How the figures are made"))
+    page.screenshot(path=f"/tmp/methodology-{lang}.png", full_page=True)
+    assert_accessible(page, f"methodology in {lang}")

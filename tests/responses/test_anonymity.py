@@ -28,9 +28,8 @@ from imppulse_survey.campaigns.services import close_wave
 from imppulse_survey.config import ConfigError, ProductionConfig
 from imppulse_survey.core.database import create_sqlite_file
 from imppulse_survey.extensions import db
-from imppulse_survey.indicators.models import IndicatorSummary
-from imppulse_survey.responses.models import Response, SealedResponse, TextAnswer
-from imppulse_survey.responses.release import WITHHELD, ReleaseRefused, release_wave
+from imppulse_survey.responses.models import IndicatorSummary, Response, SealedResponse, TextAnswer
+from imppulse_survey.responses.unsealing import WITHHELD, UnsealingRefused, open_sealed_answers
 
 from ..conftest import TEST_SECRET_KEY, make_app
 from ..factories import Factories, minimal_questionnaire
@@ -266,7 +265,7 @@ def test_sqlite_wal_frames_tie_no_officer_to_a_response(tmp_path):
         officers.answer_all(tokens)
         close_wave(officers.campaign)
         db.session.commit()
-        release_wave(officers.campaign, officers.wave, officers.make.private_keys[officers.wave.id])
+        open_sealed_answers(officers.campaign, officers.wave, officers.make.private_keys[officers.wave.id])
         commits = wal_commits(wal.read_bytes())
         tables = page_tables(db.session)
         written = [{tables.get(page, "?") for page in pages} for pages in commits]
@@ -309,7 +308,7 @@ def test_rare_background_combinations_are_withheld_at_release(officers):
     tokens = officers.invite(OFFICERS)
     for number, token in enumerate(tokens):
         officers.answer(token, number, service="2" if number == 3 else "1", lang="en" if number == 7 else "fr")
-    report = officers.release()
+    report = officers.release().unsealed
     threshold = officers.campaign.disclosure_threshold
     rows = db.session.execute(text(
         "SELECT r.id, r.language, a.value, a.missing FROM responses r LEFT JOIN answers a "
@@ -328,19 +327,19 @@ def test_a_release_refuses_a_small_wave_a_wrong_key_an_open_wave_and_a_second_ti
     tokens = officers.invite(OFFICERS)
     officers.answer_all(tokens[:5])
     key = make.private_keys[officers.wave.id]
-    with pytest.raises(ReleaseRefused, match="not closed"):
-        release_wave(officers.campaign, officers.wave, key)
+    with pytest.raises(UnsealingRefused, match="not closed"):
+        open_sealed_answers(officers.campaign, officers.wave, key)
     close_wave(officers.campaign)
     db.session.commit()
-    with pytest.raises(ReleaseRefused, match="fewer than the threshold"):
-        release_wave(officers.campaign, officers.wave, key)
+    with pytest.raises(UnsealingRefused, match="fewer than the threshold"):
+        open_sealed_answers(officers.campaign, officers.wave, key)
     assert db.session.scalar(select(func.count()).select_from(SealedResponse)) == 5  # still sealed
     other = make.campaign("other-officers", city=officers.campaign.city,
                           version=officers.campaign.questionnaire_version, access_mode="invitation")
-    with pytest.raises(ReleaseRefused, match="not the private key"):
-        release_wave(officers.campaign, officers.wave, make.private_keys[other.waves[0].id])
-    with pytest.raises(ReleaseRefused, match="private key"):
-        release_wave(officers.campaign, officers.wave, "imppulse-wave-key-1:damaged")
+    with pytest.raises(UnsealingRefused, match="not the private key"):
+        open_sealed_answers(officers.campaign, officers.wave, make.private_keys[other.waves[0].id])
+    with pytest.raises(UnsealingRefused, match="private key"):
+        open_sealed_answers(officers.campaign, officers.wave, "imppulse-wave-key-1:damaged")
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
 
 
@@ -354,10 +353,10 @@ def test_the_release_command_reads_the_key_from_standard_input(officers, runner,
     result = runner.invoke(args=["imppulse", "release", slug, "baseline"],
                            input=make.private_keys[officers.wave.id] + "\n")
     assert result.exit_code == 0, result.output
-    assert f"{slug} baseline: {OFFICERS} answers released" in result.output
+    assert f"{slug} baseline: {OFFICERS} sealed answers opened" in result.output
     again = runner.invoke(args=["imppulse", "release", slug, "baseline"],
                           input=make.private_keys[officers.wave.id] + "\n")
-    assert again.exit_code == 1 and "was released" in again.output
+    assert again.exit_code == 1 and "is released already: a reissue says why" in again.output
 
 
 def test_the_private_key_is_printed_once_and_stored_nowhere(runner, make, tmp_path):

@@ -12,8 +12,15 @@ from sqlalchemy import func, select
 from imppulse_survey.campaigns.services import add_wave, close_wave, create_invitations
 from imppulse_survey.core.models import utcnow
 from imppulse_survey.extensions import db
-from imppulse_survey.indicators.models import IndicatorSummary
-from imppulse_survey.responses.models import Answer, Draft, Response, SealedResponse, SpentBallot, TextAnswer
+from imppulse_survey.responses.models import (
+    Answer,
+    Draft,
+    IndicatorSummary,
+    Response,
+    SealedResponse,
+    SpentBallot,
+    TextAnswer,
+)
 from imppulse_survey.responses.retention import months_before
 from imppulse_survey.responses.services import submit
 

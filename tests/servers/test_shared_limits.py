@@ -71,7 +71,7 @@ def test_two_workers_give_a_token_guesser_the_limit_once(workers, counters):
                for number in range(3 * TOKEN_LIMIT)]
     assert guesses == [401] * TOKEN_LIMIT + [429] * (2 * TOKEN_LIMIT)
     # every credential check shares the count: another route, another worker, still refused
-    assert with_token(workers[0], "/api/v1/cities/nantes/mirror", "imp_another_guess") == 429
+    assert with_token(workers[0], "/api/v1/campaigns/nantes-residents/releases", "imp_another_guess") == 429
 
 
 def test_a_police_station_behind_one_address_is_not_blocked(workers, counters, station):
@@ -118,5 +118,5 @@ def test_gunicorn_refuses_workers_that_would_each_count_alone(database_url):
 def test_without_redis_each_worker_counts_alone_rather_than_fail(servers):
     """Redis down: the counters fall back to the worker's memory until it is back, and nobody gets a 500."""
     server = servers["without_redis"]
-    guesses = [with_token(server, "/api/v1/cities/nantes/mirror", f"imp_guess{number}") for number in range(7)]
+    guesses = [with_token(server, "/api/v1/campaigns/nantes-residents/releases", f"imp_guess{number}") for number in range(7)]
     assert guesses == [401] * TOKEN_LIMIT + [429] * 2

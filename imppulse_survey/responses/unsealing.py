@@ -1,4 +1,6 @@
-"""Releasing a closed officer wave: its sealed answers opened, shuffled and stored as responses, in one transaction.
+"""Opening a closed officer wave's sealed answers: shuffled and stored as responses, in one transaction.
+
+The first step of the wave's release (``releases.services.release``), which then builds its figures.
 
 Until the release, officers' answers exist only sealed to the wave's public key (``services._store_sealed``);
 the private key, which only the manager holds, opens them here. Every answer of the wave becomes a response at
@@ -24,11 +26,11 @@ from ..campaigns.models import Campaign, Wave
 from ..core.database import begin_write, insert_returning_id, insert_rows
 from ..core.models import utcnow
 from ..extensions import db
-from ..indicators.summaries import rebuild_summaries
 from ..questionnaires.definition import Definition, published_definition
 from .models import CHANNELS, Answer, Response, SealedResponse, TextAnswer
 from .sealing import SealError, WrongKey, read_private_key, unseal
 from .services import ANSWER_COLUMNS, TEXT_COLUMNS, stored_rows
+from .summaries import rebuild_summaries
 
 #: the missing-value code of an answer withheld at release because its combination was too rare
 WITHHELD = "withheld"
@@ -37,12 +39,12 @@ UNDETERMINED_LANGUAGE = "und"
 LANGUAGE = "language"
 
 
-class ReleaseRefused(ValueError):
+class UnsealingRefused(ValueError):
     """A release that cannot be made; the message says why, and nothing has changed."""
 
 
 @dataclass(frozen=True)
-class ReleaseReport:
+class UnsealingReport:
     released: int
     #: sealed rows that did not hold a valid submission of this campaign (never expected; counted, not stored)
     unreadable: int
@@ -58,24 +60,24 @@ class _Opened:
     cleaned: dict
 
 
-def release_wave(campaign: Campaign, wave: Wave, private_key_text: str, now: dt.datetime | None = None) -> ReleaseReport:
+def open_sealed_answers(campaign: Campaign, wave: Wave, private_key_text: str, now: dt.datetime | None = None) -> UnsealingReport:
     """Open, shuffle and store every sealed answer of a closed wave, update the summaries, and commit."""
     now = now or utcnow()
     if campaign.access_mode != "invitation" or wave.campaign_id != campaign.id:
-        raise ReleaseRefused(f"{campaign.slug} is an open campaign: its answers are stored as they arrive")
+        raise UnsealingRefused(f"{campaign.slug} is an open campaign: its answers are stored as they arrive")
     if wave.released_dt is not None:
-        raise ReleaseRefused(f"wave {wave.label} of {campaign.slug} was released on {wave.released_dt:%Y-%m-%d}")
+        raise UnsealingRefused(f"wave {wave.label} of {campaign.slug} was released on {wave.released_dt:%Y-%m-%d}")
     if wave.status(now) != "closed":
-        raise ReleaseRefused(f"wave {wave.label} of {campaign.slug} is not closed: close it first (campaign close)")
+        raise UnsealingRefused(f"wave {wave.label} of {campaign.slug} is not closed: close it first (campaign close)")
     try:
         private_key = read_private_key(private_key_text, wave.public_key)
     except WrongKey as error:
-        raise ReleaseRefused(str(error)) from None
+        raise UnsealingRefused(str(error)) from None
     try:
         begin_write()
         sealed = db.session.scalars(select(SealedResponse.sealed).where(SealedResponse.wave_id == wave.id)).all()
         if len(sealed) < campaign.disclosure_threshold:
-            raise ReleaseRefused(
+            raise UnsealingRefused(
                 f"wave {wave.label} of {campaign.slug} holds {len(sealed)} sealed answers, fewer than the threshold "
                 f"of {campaign.disclosure_threshold}: nothing is released, and they stay sealed until purged")
         definition = published_definition(campaign.questionnaire_version)
@@ -92,7 +94,7 @@ def release_wave(campaign: Campaign, wave: Wave, private_key_text: str, now: dt.
     except BaseException:
         db.session.rollback()
         raise
-    return ReleaseReport(len(opened), len(sealed) - len(opened), withheld)
+    return UnsealingReport(len(opened), len(sealed) - len(opened), withheld)
 
 
 def background_keys(definition: Definition) -> list[str]:

@@ -1,0 +1,191 @@
+"""Figures as they leave the platform: statistics computed from the cells of releases, each with its status.
+
+Every output (the API today; the workspace, downloads and reports later) asks here, so a figure is computed the
+same way wherever it is shown and none exists without a release. A cell's status says what may be shown:
+
+- ``estimate``: the estimate with its 95 % interval, and the unweighted base n;
+- ``suppressed``: nothing, not even n (too few respondents, or hidden so that another cell cannot be worked out);
+- ``not_enough_variation``, ``nearly_all``, ``nearly_none``: n and the words, no percentage or interval
+  (``variation.py``);
+- ``weighted_only``: asked unweighted, a cell published weighted only (``weighting_rule.py``): n, no estimate;
+- ``no_data``: the wave has no release, or nobody in the cell.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..campaigns.models import Campaign, Wave
+from ..i18n import text_in
+from ..indicators.aggregation import CellSums
+from ..indicators.statistics import Estimate, change, estimates, mover_gap
+from ..questionnaires.definition import published_definition
+from ..questionnaires.scoring import Indicator, indicators_of
+from .models import ReleaseCell
+from .noise import Noise, cell_noise, noisy_sums, shown_n, widened
+from .services import current_release, release_cells, released_periods
+from .tables import Table
+
+CARE_BELOW = 30  # bases under 30 are flagged "interpret with care"
+DECIMALS = 1  # every estimate, interval, change and gap is rounded to one decimal, everywhere
+ESTIMATE = "estimate"
+NO_DATA = "no_data"
+TOTAL: Table = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    status: str
+    n: int | None = None
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    interpret_with_care: bool = False
+    #: the exact statistics behind the rounded figure (never shown: changes and gaps are computed from them)
+    exact: Estimate | None = None
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, DECIMALS)
+
+
+def campaign_indicators(campaign: Campaign, keys: list[str] | None = None) -> list[Indicator]:
+    return [indicator for indicator in indicators_of(published_definition(campaign.questionnaire_version))
+            if keys is None or indicator.key in keys]
+
+
+def sums_of(cell: ReleaseCell, weighted: bool) -> CellSums:
+    if weighted:
+        return CellSums(cell.indicator, (), cell.n, cell.sum_w, cell.sum_wy, cell.sum_wy2, cell.sum_w2)
+    return CellSums(cell.indicator, (), cell.n, float(cell.n), cell.sum_y, cell.sum_y2, float(cell.n))
+
+
+def figures_of(cells: list[ReleaseCell], kinds: dict[str, str], weighted: bool,
+               public: bool = False) -> list[Figure]:
+    """The figure of each cell, estimates computed together per kind (scipy and statsmodels take arrays); for
+    public outputs, from the noisy sums (``noise.py``), with n rounded and intervals widened."""
+    result: list[Figure | None] = [None] * len(cells)
+    for position, cell in enumerate(cells):
+        if cell.state == "suppressed":
+            result[position] = Figure("suppressed")
+        elif cell.variation or (not weighted and cell.weighting == "weighted_only"):
+            result[position] = Figure(cell.variation or "weighted_only", n=shown_n(cell.n) if public else cell.n,
+                                      interpret_with_care=cell.n < CARE_BELOW)
+    for kind in set(kinds.values()):
+        todo = [position for position, cell in enumerate(cells) if result[position] is None
+                and kinds[cell.indicator] == kind]
+        sums = [sums_of(cells[position], weighted) for position in todo]
+        if public:
+            sums = [noisy_sums(cell_sums, kind, _noise(cells[position], kind))
+                    for position, cell_sums in zip(todo, sums, strict=True)]
+        computed = estimates(kind, sums)
+        for position, value, cell_sums in zip(todo, computed, sums, strict=True):
+            if public and value is not None and math.isfinite(value.standard_error):
+                value = widened(kind, value, cell_sums.sum_w, cell_sums.n)
+            n = cells[position].n
+            result[position] = _figure(value, shown_n(cell_sums.n) if public else n, n < CARE_BELOW)
+    return result
+
+
+def _noise(cell: ReleaseCell, kind: str) -> Noise:
+    return cell_noise(cell.release.wave_id, cell.indicator, kind, cell.n, cell.sum_y, cell.sum_y2)
+
+
+def _figure(value: Estimate | None, n: int, with_care: bool) -> Figure:
+    if value is None or not all(map(math.isfinite, (value.estimate, value.ci_low, value.ci_high))):
+        return Figure("not_enough_variation", n=n, interpret_with_care=with_care)
+    return Figure(ESTIMATE, n, rounded(value.estimate), rounded(value.ci_low), rounded(value.ci_high),
+                  with_care, exact=value)
+
+
+def indicator_tables(campaign: Campaign, table: Table, labels: list[str] | None, weighted: bool, lang: str,
+                     keys: list[str] | None = None, public: bool = False) -> tuple[list[str], list[dict]]:
+    """The released waves and pooled periods asked for by label (default: all), and one table per indicator: each
+    cell's categories (the period's label as its "wave"), status and figures."""
+    indicators = campaign_indicators(campaign, keys)
+    kinds = {indicator.key: indicator.kind for indicator in indicators}
+    chosen = [period for period in released_periods(campaign) if labels is None or period.label in labels]
+    rows: dict[str, list[dict]] = {indicator.key: [] for indicator in indicators}
+    for period in chosen:
+        cells = release_cells(period.release, table, list(kinds), period.pooling_id)
+        for cell, figure in zip(cells, figures_of(cells, kinds, weighted, public), strict=True):
+            rows[cell.indicator].append({"dimensions": {"wave": period.label, **cell.dimensions},
+                                         "status": figure.status, "n": figure.n, "estimate": figure.estimate,
+                                         "ci_low": figure.ci_low, "ci_high": figure.ci_high,
+                                         "interpret_with_care": figure.interpret_with_care,
+                                         "sampling_error_only": period.sampling_error_only})
+    tables = [{"id": indicator.key, "label": text_in(indicator.label, lang), "kind": indicator.kind,
+               "mirror_of": indicator.mirror_of,
+               "cells": sorted(rows[indicator.key], key=lambda row: tuple(map(_order, row["dimensions"].values())))}
+              for indicator in indicators]
+    return [period.label for period in chosen], tables
+
+
+def _order(value) -> tuple:
+    return (value is None, str(type(value)), value if value is not None else 0)
+
+
+def total_figure(campaign: Campaign, indicator: Indicator, wave: Wave, weighted: bool, public: bool = False) -> Figure:
+    """The indicator's figure over the whole wave, from its current release."""
+    release = current_release(wave)
+    cells = release_cells(release, TOTAL, [indicator.key]) if release else []
+    if not cells:
+        return Figure(NO_DATA)
+    return figures_of(cells, {indicator.key: indicator.kind}, weighted, public)[0]
+
+
+def wave_change(campaign: Campaign, indicator: Indicator, before: Wave, after: Wave, weighted: bool,
+                public: bool = False) -> dict:
+    """One indicator in two released waves, and the change (after − before), or the status that stops it."""
+    first, second = (total_figure(campaign, indicator, wave, weighted, public) for wave in (before, after))
+    result = {"from_": _side(before, first), "to": _side(after, second),
+              "sampling_error_only": before.is_self_selected or after.is_self_selected,
+              "method": "Miettinen–Nurminen score" if indicator.kind == "proportion" else "Welch"}
+    status = _combined_status(first, second)
+    found = change(indicator.kind, first.exact, second.exact) if status == ESTIMATE else None
+    if status == ESTIMATE and found is None:
+        status = "not_enough_variation"
+    result["status"] = status
+    if found is not None:
+        result.update(difference=rounded(found.difference), ci_low=rounded(found.ci_low),
+                      ci_high=rounded(found.ci_high), p_value=found.p_value)
+    return result
+
+
+def _side(wave: Wave, figure: Figure) -> dict:
+    return {"wave": wave.label, "status": figure.status, "n": figure.n, "estimate": figure.estimate,
+            "ci_low": figure.ci_low, "ci_high": figure.ci_high}
+
+
+def _combined_status(*parts: Figure) -> str:
+    """The status of a figure made from others: the first reason one of them cannot be used."""
+    for status in (NO_DATA, "suppressed", "nearly_all", "nearly_none", "not_enough_variation", "weighted_only"):
+        if any(part.status == status for part in parts):
+            return status
+    return ESTIMATE
+
+
+def mirror_pairs(residents: Campaign, resident_wave: Wave, officers: Campaign, officer_wave: Wave,
+                 lang: str, public: bool = False) -> list[dict]:
+    """Officers' figure beside residents' on the same construct, for the two waves the caller chose; the gap is
+    officers' figure minus residents', with a MOVER interval; the residents' level is always given with it."""
+    resident_indicators = {indicator.key: indicator for indicator in campaign_indicators(residents)}
+    pairs = []
+    for officer_indicator in campaign_indicators(officers):
+        resident_indicator = resident_indicators.get(officer_indicator.mirror_of or "")
+        if resident_indicator is None:
+            continue
+        resident = total_figure(residents, resident_indicator, resident_wave, weighted=True, public=public)
+        officer = total_figure(officers, officer_indicator, officer_wave, weighted=False, public=public)
+        status = _combined_status(resident, officer)
+        pair = {"resident_indicator": resident_indicator.key, "officer_indicator": officer_indicator.key,
+                "label": text_in(officer_indicator.label, lang), "status": status,
+                "residents": _side(resident_wave, resident), "officers": _side(officer_wave, officer),
+                "sampling_error_only": resident_wave.is_self_selected or officer_wave.is_self_selected,
+                "method": "MOVER"}
+        if status == ESTIMATE:
+            gap = mover_gap(officer.exact, resident.exact)
+            pair.update(gap=rounded(gap.difference), gap_ci_low=rounded(gap.ci_low), gap_ci_high=rounded(gap.ci_high))
+        pairs.append(pair)
+    return pairs
