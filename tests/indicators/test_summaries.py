@@ -15,13 +15,15 @@ from imppulse_survey.core.models import utcnow
 from imppulse_survey.demo.simulation import Respondent
 from imppulse_survey.extensions import db
 from imppulse_survey.indicators.aggregation import answer_cell_sums
-from imppulse_survey.indicators.models import IndicatorSummary
-from imppulse_survey.indicators.services import campaign_indicators
-from imppulse_survey.indicators.summaries import SUMMARY_DIMENSIONS, cell_sums, rebuild_summaries
-from imppulse_survey.indicators.weighting import rake_campaign
+from imppulse_survey.indicators.summaries import cell_sums
 from imppulse_survey.questionnaires.definition import published_definition
-from imppulse_survey.responses.models import Response
+from imppulse_survey.questionnaires.scoring import response_scores
+from imppulse_survey.releases.figures import campaign_indicators
+from imppulse_survey.responses.models import Answer, IndicatorSummary, Response
+from imppulse_survey.responses.scoring_sql import scored_responses
 from imppulse_survey.responses.services import submit
+from imppulse_survey.responses.summaries import SUMMARY_DIMENSIONS, rebuild_summaries
+from imppulse_survey.weighting.services import rake_wave
 
 from ..factories import days_ago, minimal_questionnaire, text, valid_answers
 
@@ -113,7 +115,8 @@ def test_other_items_are_grouped_from_the_answers(demo):
 def test_raking_rebuilds_the_weighted_sums(demo):
     campaign = demo["resident"]
     margins = {"gender": {1: 480.0, 2: 500.0, 3: 20.0}, "district": {d.code: 100.0 + d.code for d in campaign.city.districts}}
-    rake_campaign(campaign, margins)
+    for wave in campaign.waves:
+        rake_wave(campaign, wave, margins)
     db.session.commit()
     assert db.session.scalar(select(func.count()).where(Response.campaign_id == campaign.id, Response.weight != 1.0))
     indicators = campaign_indicators(campaign)
@@ -151,14 +154,19 @@ def test_20_parallel_submissions_into_one_cell_are_all_counted(app, make):
     assert counts and all(n == 20 for _, n in counts)
 
 
-def test_base_conditions_of_every_form_count_as_in_sql(make):
-    """not, any, in and answered: false, each scored in Python at submission and in SQL from the answers."""
+@pytest.fixture
+def every_form(make):
+    """A campaign whose indicators use every part of the scoring rule, with 80 random responses submitted:
+    rescaling (reversed too), min_answered, proportion codes, and base conditions of every form."""
     definition = minimal_questionnaire()
     definition["indicators"] += [
         {"key": "trust_without_contact", "label": text("T"), "kind": "mean", "items": ["trust"],
          "base": {"not": {"item": "contact", "equals": 1}}},
         {"key": "confidence_some", "label": text("C"), "kind": "proportion", "items": ["confidence"], "codes": [4, 5],
          "base": {"any": [{"item": "topics", "in": [2, 3]}, {"item": "trust", "answered": False}]}},
+        {"key": "fairness_both", "label": text("F"), "kind": "mean", "items": ["fair_respect", "fair_explain"],
+         "reverse": ["fair_respect"], "min_answered": 2,
+         "base": {"all": [{"item": "contact", "equals": 2}, {"item": "topics", "answered": True}]}},
     ]
     campaign = make.campaign(version=make.version(definition), pilot_label=text("the walks"))
     rng = random.Random(5)
@@ -166,12 +174,45 @@ def test_base_conditions_of_every_form_count_as_in_sql(make):
         contact = rng.choice([1, 2])
         answers = valid_answers(
             contact=contact, trust=rng.choice([*range(11), "dont_know"]), confidence=rng.randint(1, 5),
-            topics=rng.choice([[1], [2], [1, 2], [3]]), district=rng.randint(1, 3),
+            fair_respect=rng.choice([*range(1, 6), "dont_know"]), fair_explain=rng.choice([*range(1, 6), "dont_know"]),
+            topics=rng.choice([[1], [2], [1, 2], [3], None]), district=rng.randint(1, 3),
             satisfaction=rng.randint(1, 5) if contact == 1 else None)
         submit(campaign.slug, answers, language="fr", submission_id=str(uuid.uuid4()), channel="api")
     db.session.commit()
-    indicators = campaign_indicators(campaign)
+    return campaign
+
+
+def test_base_conditions_of_every_form_count_as_in_sql(every_form):
+    """not, any, in and answered: false, each scored in Python at submission and in SQL from the answers."""
+    indicators = campaign_indicators(every_form)
     for shape in [(), ("district",)]:
-        summed = by_cell(cell_sums(campaign.id, indicators, shape))
-        assert {key for key, _ in summed} >= {"trust_without_contact", "confidence_some", "satisfaction"}
-        assert_same_sums(summed, by_cell(answer_cell_sums(campaign.id, indicators, shape)))
+        summed = by_cell(cell_sums(every_form.id, indicators, shape))
+        assert {key for key, _ in summed} >= {"trust_without_contact", "confidence_some", "fairness_both",
+                                              "satisfaction"}
+        assert_same_sums(summed, by_cell(answer_cell_sums(every_form.id, indicators, shape)))
+
+
+def test_every_response_scores_the_same_in_python_and_in_sql(every_form):
+    """questionnaires.scoring.response_scores and responses.scoring_sql.scored_responses, response by response:
+    the same responses counted, with the same score, on every indicator."""
+    values: dict[int, dict[str, list[float]]] = {}
+    for response_id, key, value in db.session.execute(
+            select(Answer.response_id, Answer.item_key, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.campaign_id == every_form.id, Answer.value.is_not(None))):
+        values.setdefault(response_id, {}).setdefault(key, []).append(value)
+    indicators = campaign_indicators(every_form)
+    in_python = {(response_id, key): score for response_id, given in values.items()
+                 for key, score in response_scores(indicators, given).items()}
+    in_sql = {}
+    for indicator in indicators:
+        scores = scored_responses(indicator, every_form.id)
+        for response_id, score in db.session.execute(select(scores.c.response_id, scores.c.score)):
+            in_sql[(response_id, indicator.key)] = score
+    assert set(in_python) == set(in_sql)
+    for key, score in in_sql.items():
+        assert in_python[key] == pytest.approx(score, rel=1e-12, abs=1e-12), key
+    # each indicator counted some responses and left others out, so that every rule was put to the test
+    for indicator in indicators:
+        counted = sum(1 for _, key in in_sql if key == indicator.key)
+        assert 0 < counted < len(values) or indicator.key in ("trust", "confidence"), indicator.key
