@@ -8,6 +8,7 @@ import uuid
 
 import yaml
 from sqlalchemy import insert
+from sqlalchemy import text as sql
 
 from imppulse_survey.campaigns import services as campaigns
 from imppulse_survey.campaigns.models import City, District
@@ -167,6 +168,9 @@ def bulk_load(campaign, responses: list[dict], answers: list[dict]) -> None:
     """Insert generated responses and answers directly, then rebuild the summaries, as a bulk import would."""
     db.session.execute(insert(Response), responses)
     db.session.execute(insert(Answer), answers)
+    if db.session.get_bind().dialect.name == "postgresql":  # explicit ids leave the sequence behind
+        db.session.execute(sql("SELECT setval(pg_get_serial_sequence('responses', 'id'), "
+                                "(SELECT max(id) FROM responses))"))
     rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
     db.session.commit()
 

@@ -109,13 +109,18 @@ def mirror():
     elif residents.city_id != officers.city_id:
         problems["officers"] = ["the two campaigns must be of the same city"]
     waves = {}
-    for campaign, name in ((residents, "resident_wave"), (officers, "officer_wave")):
+    for campaign, name in ((residents, "resident_wave"), (officers, "officer_wave"),
+                           (residents, "since_resident_wave"), (officers, "since_officer_wave")):
+        if name not in query:
+            continue
         waves[name] = next((wave for wave in campaign.waves if wave.label == query[name]), None)
         if waves[name] is None:
             problems[name] = [f"unknown wave: {query[name]}"]
     if problems:
         return problem(400, "invalid query parameters", problems)
-    pairs = mirror_pairs(residents, waves["resident_wave"], officers, waves["officer_wave"], query["lang"])
+    since = (waves["since_resident_wave"], waves["since_officer_wave"]) if "since_resident_wave" in waves else None
+    pairs = mirror_pairs(residents, waves["resident_wave"], officers, waves["officer_wave"], query["lang"],
+                         since=since)
     return jsonify(MirrorSchema().dump({
         "residents": {"campaign": residents.slug, "wave": query["resident_wave"]},
         "officers": {"campaign": officers.slug, "wave": query["officer_wave"]},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, post_dump, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from ..config import SUPPORTED_LANGUAGES
 
@@ -203,7 +203,29 @@ class MirrorQuerySchema(StrictSchema):
     resident_wave = fields.String(required=True, metadata={"description": "Its released wave (label)."})
     officers = fields.String(required=True, metadata={"description": "The officers' campaign of the same city."})
     officer_wave = fields.String(required=True, metadata={"description": "Its released wave (label)."})
+    since_resident_wave = fields.String(metadata={
+        "description": "With since_officer_wave: an earlier pair of waves, to give how each gap moved since."})
+    since_officer_wave = fields.String()
     lang = fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES), load_default="en")
+
+    @validates_schema
+    def both_or_neither(self, data, **kwargs):
+        if ("since_resident_wave" in data) != ("since_officer_wave" in data):
+            raise ValidationError("give both since_resident_wave and since_officer_wave, or neither",
+                                  "since_resident_wave")
+
+
+class SinceSchema(Schema):
+    resident_wave = fields.String(required=True)
+    officer_wave = fields.String(required=True)
+
+
+class GapChangeSchema(Schema):
+    since = fields.Nested(SinceSchema, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(FIGURE_STATUSES))
+    difference = fields.Float(metadata={"description": "This gap minus the earlier one (points), MOVER interval."})
+    ci_low = fields.Float()
+    ci_high = fields.Float()
 
 
 class MirrorPairSchema(Schema):
@@ -219,6 +241,7 @@ class MirrorPairSchema(Schema):
     gap = fields.Float(metadata={"description": "Officers' figure minus residents' (points)."})
     gap_ci_low = fields.Float()
     gap_ci_high = fields.Float()
+    gap_change = fields.Nested(GapChangeSchema, metadata={"description": "When since_… waves are given."})
 
 
 class CampaignWaveSchema(Schema):

@@ -173,7 +173,18 @@ def mover_gap(first: Estimate, second: Estimate) -> Change:
     """first − second with the MOVER interval (Zou and Donner) built from each estimate's own interval: how the
     mirror's gap (officers' figure minus residents') gets an interval when the two are on different scales of
     uncertainty (a t interval and a Wilson interval). No test goes with it."""
-    difference = first.estimate - second.estimate
-    low = difference - math.hypot(first.estimate - first.ci_low, second.ci_high - second.estimate)
-    high = difference + math.hypot(first.ci_high - first.estimate, second.estimate - second.ci_low)
+    return mover((first.estimate, first.ci_low, first.ci_high), (second.estimate, second.ci_low, second.ci_high))
+
+
+def gap_change(later: Change, earlier: Change) -> Change:
+    """How a mirror gap moved between two pairs of waves (later − earlier), by MOVER from the two gaps' intervals."""
+    return mover((later.difference, later.ci_low, later.ci_high), (earlier.difference, earlier.ci_low, earlier.ci_high))
+
+
+def mover(first: tuple[float, float, float], second: tuple[float, float, float]) -> Change:
+    """first − second, each given as (value, low, high), with the MOVER interval of Zou and Donner (2008)."""
+    (value1, low1, high1), (value2, low2, high2) = first, second
+    difference = value1 - value2
+    low = difference - math.hypot(value1 - low1, high2 - value2)
+    high = difference + math.hypot(high1 - value1, value2 - low2)
     return Change(difference, low, high, None)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..campaigns.models import Campaign, Wave
 from ..i18n import text_in
 from ..indicators.aggregation import CellSums
-from ..indicators.statistics import Estimate, change, estimates, mover_gap
+from ..indicators.statistics import Estimate, change, estimates, gap_change, mover_gap
 from ..questionnaires.definition import published_definition
 from ..questionnaires.scoring import Indicator, indicators_of
 from .models import ReleaseCell
@@ -167,25 +167,41 @@ def _combined_status(*parts: Figure) -> str:
 
 
 def mirror_pairs(residents: Campaign, resident_wave: Wave, officers: Campaign, officer_wave: Wave,
-                 lang: str, public: bool = False) -> list[dict]:
+                 lang: str, public: bool = False, since: tuple[Wave, Wave] | None = None) -> list[dict]:
     """Officers' figure beside residents' on the same construct, for the two waves the caller chose; the gap is
-    officers' figure minus residents', with a MOVER interval; the residents' level is always given with it."""
+    officers' figure minus residents', with a MOVER interval; the residents' level is always given with it. With
+    ``since`` (an earlier residents' wave and officers' wave), how the gap moved since then, by MOVER too."""
     resident_indicators = {indicator.key: indicator for indicator in campaign_indicators(residents)}
     pairs = []
     for officer_indicator in campaign_indicators(officers):
         resident_indicator = resident_indicators.get(officer_indicator.mirror_of or "")
         if resident_indicator is None:
             continue
-        resident = total_figure(residents, resident_indicator, resident_wave, weighted=True, public=public)
-        officer = total_figure(officers, officer_indicator, officer_wave, weighted=False, public=public)
-        status = _combined_status(resident, officer)
+        sides = ((residents, resident_indicator), (officers, officer_indicator))
+        resident, officer, status, gap = _gap(sides, (resident_wave, officer_wave), public)
         pair = {"resident_indicator": resident_indicator.key, "officer_indicator": officer_indicator.key,
                 "label": text_in(officer_indicator.label, lang), "status": status,
                 "residents": _side(resident_wave, resident), "officers": _side(officer_wave, officer),
                 "sampling_error_only": resident_wave.is_self_selected or officer_wave.is_self_selected,
                 "method": "MOVER"}
-        if status == ESTIMATE:
-            gap = mover_gap(officer.exact, resident.exact)
+        if gap is not None:
             pair.update(gap=rounded(gap.difference), gap_ci_low=rounded(gap.ci_low), gap_ci_high=rounded(gap.ci_high))
+        if since is not None:
+            *_, earlier_status, earlier = _gap(sides, since, public)
+            moved = gap_change(gap, earlier) if gap is not None and earlier is not None else None
+            pair["gap_change"] = {"since": {"resident_wave": since[0].label, "officer_wave": since[1].label},
+                                  "status": status if status != ESTIMATE else earlier_status}
+            if moved is not None:
+                pair["gap_change"].update(difference=rounded(moved.difference), ci_low=rounded(moved.ci_low),
+                                          ci_high=rounded(moved.ci_high))
         pairs.append(pair)
     return pairs
+
+
+def _gap(sides, waves: tuple[Wave, Wave], public: bool):
+    """Residents' and officers' figures in the two waves, the pair's status, and the gap (None if not computed)."""
+    (residents, resident_indicator), (officers, officer_indicator) = sides
+    resident = total_figure(residents, resident_indicator, waves[0], weighted=True, public=public)
+    officer = total_figure(officers, officer_indicator, waves[1], weighted=False, public=public)
+    status = _combined_status(resident, officer)
+    return resident, officer, status, mover_gap(officer.exact, resident.exact) if status == ESTIMATE else None

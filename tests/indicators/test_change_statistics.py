@@ -122,3 +122,13 @@ def test_no_means_ever_give_nan_or_infinity(mean1, deviation1, n1, mean2, deviat
     result = change("mean", *parts)
     if result is not None:
         assert all(math.isfinite(value) for value in (result.difference, result.ci_low, result.ci_high, result.p_value))
+
+
+def test_a_gap_change_combines_the_two_gaps_intervals():
+    """MOVER on two differences, by hand (Zou and Donner 2008, eq. 5): later gap 22 [12.7, 30.1], earlier 30 [25, 36]."""
+    from imppulse_survey.indicators.statistics import Change, gap_change
+
+    moved = gap_change(Change(22.0, 12.7, 30.1, None), Change(30.0, 25.0, 36.0, None))
+    assert moved.difference == -8.0 and moved.p_value is None
+    assert moved.ci_low == pytest.approx(-8.0 - math.sqrt((22.0 - 12.7) ** 2 + (36.0 - 30.0) ** 2))
+    assert moved.ci_high == pytest.approx(-8.0 + math.sqrt((30.1 - 22.0) ** 2 + (30.0 - 25.0) ** 2))

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from scipy.optimize import brentq
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.proportion import test_proportions_2indep as two_proportions_test
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
@@ -13,10 +14,10 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 from imppulse_survey.campaigns.services import open_wave
 from imppulse_survey.extensions import db
 from imppulse_survey.indicators.aggregation import CellSums
-from imppulse_survey.indicators.definitions import indicators_of
 from imppulse_survey.indicators.statistics import change, estimate, estimates
 from imppulse_survey.indicators.summaries import cell_sums
 from imppulse_survey.questionnaires.definition import Definition
+from imppulse_survey.questionnaires.scoring import indicators_of
 
 from ..factories import bulk_load, minimal_questionnaire
 
@@ -162,6 +163,44 @@ def test_change_between_waves_for_a_mean(survey):
     assert result.difference > 0 and result.p_value < 0.05  # the generated lift is detected
 
 
+def farrington_manning_shares(p1, n1, p2, n2, delta):
+    """The restricted maximum-likelihood shares (q1, q2), q1 − q2 = delta, in closed form (Farrington and
+    Manning 1990, the root of a cubic; the platform maximises the likelihood numerically instead)."""
+    theta = n2 / n1
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+    c = delta ** 2 + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+    d = -p1 * delta * (1 + delta)
+    v = b ** 3 / (27 * a ** 3) - b * c / (6 * a ** 2) + d / (2 * a)
+    u = np.sign(v) * np.sqrt(b ** 2 / (9 * a ** 2) - c / (3 * a))
+    w = (np.pi + np.arccos(np.clip(v / u ** 3, -1, 1))) / 3
+    q1 = 2 * u * np.cos(w) - b / (3 * a)
+    return q1, q1 - delta
+
+
+def miettinen_nurminen(count1, n1, count2, n2, confidence=0.95):
+    """p1 − p2 and Miettinen and Nurminen's score interval: where their statistic (with the N / (N − 1) variance
+    factor) stays within the normal quantile, found with brentq."""
+    p1, p2 = count1 / n1, count2 / n2
+    quantile = stats.norm.ppf(0.5 + confidence / 2)
+
+    def statistic(delta):
+        q1, q2 = farrington_manning_shares(p1, n1, p2, n2, delta)
+        variance = (q1 * (1 - q1) / n1 + q2 * (1 - q2) / n2) * (n1 + n2) / (n1 + n2 - 1)
+        return (p1 - p2 - delta) / np.sqrt(variance)
+
+    edge = 1 - 1e-9
+    low = brentq(lambda delta: statistic(delta) - quantile, -edge, p1 - p2)
+    high = brentq(lambda delta: statistic(delta) + quantile, p1 - p2, edge)
+    return p1 - p2, low, high
+
+
+def test_the_independent_score_interval_gives_newcombes_published_values():
+    # Newcombe (1998), Statistics in Medicine 17, Table II, method 10: 56/70 against 48/80, and 9/10 against 3/10
+    assert np.round(miettinen_nurminen(56, 70, 48, 80)[1:], 4) == pytest.approx((0.0528, 0.3382), abs=1e-12)
+    assert np.round(miettinen_nurminen(9, 10, 3, 10)[1:], 4) == pytest.approx((0.1700, 0.8406), abs=1e-12)
+
+
 def test_change_between_waves_for_a_proportion(survey):
     campaign, waves, _districts, frame, respondents = survey
     confidence = indicator(campaign, "confidence")
@@ -170,10 +209,14 @@ def test_change_between_waves_for_a_proportion(survey):
     result = change("proportion", before, after)
     scores = per_response_scores(frame, respondents, "confidence")
     first, second = (scores[scores.wave_id == wave]["score"] for wave in waves)
-    test = two_proportions_test(second.sum(), len(second), first.sum(), len(first), method="wald",
-                                   compare="diff", correction=False)
-    assert result.difference == pytest.approx((second.mean() - first.mean()) * 100, rel=1e-9)
+    # the score test at no difference (with Miettinen and Nurminen's N / (N − 1), statsmodels' correction=True)
+    test = two_proportions_test(second.sum(), len(second), first.sum(), len(first), method="score",
+                                compare="diff", correction=True)
+    difference, low, high = miettinen_nurminen(second.sum(), len(second), first.sum(), len(first))
+    assert result.difference == pytest.approx(difference * 100, rel=1e-9)
     assert result.p_value == pytest.approx(test.pvalue, rel=1e-6)
+    assert (result.ci_low, result.ci_high) == pytest.approx((low * 100, high * 100), abs=1e-6)
+    assert result.ci_low < result.difference < result.ci_high
 
 
 @pytest.mark.parametrize("kind", ["mean", "proportion"])
