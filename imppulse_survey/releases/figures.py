@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..campaigns.models import Campaign, Wave
+from ..extensions import db
 from ..i18n import text_in
 from ..indicators.aggregation import CellSums
 from ..indicators.statistics import Estimate, change, estimates, gap_change, mover_gap
 from ..questionnaires.definition import published_definition
 from ..questionnaires.scoring import Indicator, indicators_of
-from .models import ReleaseCell
+from .models import Release, ReleaseCell
 from .noise import Noise, cell_noise, noisy_sums, shown_n, widened
-from .services import current_release, release_cells, released_periods
+from .services import Period, current_release, release_cells, released_periods
 from .tables import Table
 
 CARE_BELOW = 30  # bases under 30 are flagged "interpret with care"
@@ -108,18 +110,41 @@ def indicator_tables(campaign: Campaign, table: Table, labels: list[str] | None,
     chosen = [period for period in released_periods(campaign) if labels is None or period.label in labels]
     rows: dict[str, list[dict]] = {indicator.key: [] for indicator in indicators}
     for period in chosen:
-        cells = release_cells(period.release, table, list(kinds), period.pooling_id)
-        for cell, figure in zip(cells, figures_of(cells, kinds, weighted, public), strict=True):
-            rows[cell.indicator].append({"dimensions": {"wave": period.label, **cell.dimensions},
-                                         "status": figure.status, "n": figure.n, "estimate": figure.estimate,
-                                         "ci_low": figure.ci_low, "ci_high": figure.ci_high,
-                                         "interpret_with_care": figure.interpret_with_care,
-                                         "sampling_error_only": period.sampling_error_only})
+        if public:
+            found = _period_rows(period, table, tuple(kinds.items()), weighted, public)
+        else:
+            found = _cached_period_rows(period.release.id, period.release.made_dt, period.pooling_id, period.label,
+                                        period.sampling_error_only, table, tuple(kinds.items()), weighted)
+        for indicator, row in found:
+            rows[indicator].append(row)
     tables = [{"id": indicator.key, "label": text_in(indicator.label, lang), "kind": indicator.kind,
                "mirror_of": indicator.mirror_of,
                "cells": sorted(rows[indicator.key], key=lambda row: tuple(map(_order, row["dimensions"].values())))}
               for indicator in indicators]
     return [period.label for period in chosen], tables
+
+
+def _period_rows(period: Period, table: Table, kinds: tuple, weighted: bool, public: bool) -> list[tuple[str, dict]]:
+    """(indicator, row) for every cell of one table of one released period."""
+    cells = release_cells(period.release, table, [key for key, _ in kinds], period.pooling_id)
+    return [(cell.indicator, {"dimensions": {"wave": period.label, **cell.dimensions}, "status": figure.status,
+                              "n": figure.n, "estimate": figure.estimate, "ci_low": figure.ci_low,
+                              "ci_high": figure.ci_high, "interpret_with_care": figure.interpret_with_care,
+                              "sampling_error_only": period.sampling_error_only})
+            for cell, figure in zip(cells, figures_of(cells, dict(kinds), weighted, public), strict=True)]
+
+
+@lru_cache(maxsize=512)
+def _cached_period_rows(release_id: int, made_dt, pooling_id: int | None, label: str, sampling_error_only: bool,
+                        table: Table, kinds: tuple, weighted: bool) -> tuple:
+    # A release never changes once made, and a reissue is a new release (new id, new time): a cached table can
+    # never outlive the figures it shows. Rows are shared between requests, so nobody may change them.
+    period = Period(label, db.session.get(Release, release_id), pooling_id, sampling_error_only)
+    return tuple(_period_rows(period, table, kinds, weighted, public=False))
+
+
+def forget_cached_figures() -> None:
+    _cached_period_rows.cache_clear()
 
 
 def _order(value) -> tuple:

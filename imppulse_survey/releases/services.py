@@ -110,10 +110,12 @@ def released_periods(campaign: Campaign) -> list[Period]:
     """The campaign's released waves in order, then its released pooled periods."""
     from .declarations import last_wave, poolings_of
 
-    periods = [Period(wave.label, release, None, wave.is_self_selected)
-               for wave in campaign.waves if (release := current_release(wave)) is not None]
+    current = {release.wave_id: release for release in db.session.scalars(
+        select(Release).where(Release.campaign_id == campaign.id, Release.is_current.is_(True)))}
+    periods = [Period(wave.label, current[wave.id], None, wave.is_self_selected)
+               for wave in campaign.waves if wave.id in current]
     for pooling in poolings_of(campaign):
-        release = current_release(last_wave(campaign, pooling))
+        release = current.get(last_wave(campaign, pooling).id)
         if release is not None and db.session.scalar(select(ReleaseCell.id).where(
                 ReleaseCell.release_id == release.id, ReleaseCell.pooling_id == pooling.id).limit(1)):
             covered = [wave for wave in campaign.waves if wave.id in pooling.wave_ids]
