@@ -7,7 +7,7 @@ suppression table by table misses such combinations; here it is decided over the
 
 The attacker's problem is written as linear constraints: every relation "parent = sum of children" between cells,
 each published count a constant, each hidden count an unknown ≥ 0. For every sensitive cell (fewer respondents
-than the threshold, but not none) ``scipy.optimize.linprog`` finds the smallest and largest count the published
+than the threshold, but not none) HiGHS finds the smallest and largest count the published
 figures allow. A cell is protected when that range is at least the threshold wide: nobody can tell from the
 published figures whether it holds 1 respondent or the threshold. (The linear relaxation is what tau-ARGUS and
 sdcTable audit too; it gives ranges at least as wide as the integer ones, and the sums of the scores follow the
@@ -22,12 +22,14 @@ constants.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
+from scipy import sparse
 
 Key = Hashable
 
@@ -113,27 +115,85 @@ def audit(counts: Mapping[Key, int], relations: Iterable[Relation], hidden: set[
                 constant -= sign * counts.get(cell, 0)
         rows.append(row)
         right.append(constant)
-    total = float(sum(counts.values())) or 1.0
-    bounds = [(0.0, total)] * len(unknown)
+    sensitive = [cell for cell in sensitive if cell in column]  # published cells are not the audit's business
+    if not sensitive:
+        return []
+    programme = Programme(len(unknown), rows, right, upper=float(sum(counts.values())) or 1.0)
+    # Any two solutions the published figures allow bound a cell's range from below: the true counts are one, and
+    # every programme solved gives another. A cell already spread by the threshold among them is protected
+    # without solving for its own bounds.
+    points = [np.array([counts.get(cell, 0) for cell in unknown], dtype=float)]
+    for sign in (1.0, -1.0):  # every sensitive cell pushed up together, then down
+        points.append(programme.solve({column[cell]: sign for cell in sensitive}))
     exposures = []
     for cell in sensitive:
-        if cell not in column:  # published: the audit is about hidden cells only
-            continue
-        objective = np.zeros(len(unknown))
-        objective[column[cell]] = 1.0
-        low = _optimum(objective, rows, right, bounds)
-        high = -_optimum(-objective, rows, right, bounds)
-        if high - low < threshold - 1e-6:
-            exposures.append(Exposure(cell, low, high))
+        index = column[cell]
+        for sign in (-1.0, 1.0, None):  # solve for its largest count, then its smallest, until spread enough
+            values = [point[index] for point in points if point is not None]
+            if max(values) - min(values) >= threshold - 1e-6:
+                break
+            if sign is None:  # both bounds solved: this is its range
+                exposures.append(Exposure(cell, float(min(values)), float(max(values))))
+                break
+            points.append(programme.solve({index: sign}))
+            if points[-1] is None:  # infeasible only if the counts were inconsistent: treat as fully exposed
+                exposures.append(Exposure(cell, 0.0, 0.0))
+                break
     return exposures
 
 
-def _optimum(objective, rows, right, bounds) -> float:
-    result = linprog(objective, A_eq=np.array(rows) if rows else None, b_eq=np.array(right) if rows else None,
-                     bounds=bounds, method="highs")
-    if result.status != 0:  # infeasible only if the counts were inconsistent: treat as fully exposed
-        return 0.0
-    return float(result.fun)
+class Programme:
+    """The attacker's linear programme: the hidden counts as unknowns within [0, upper], the relations as equations.
+    Built once per audit and solved for many objectives, each solve starting from the last one's basis (HiGHS)."""
+
+    def __init__(self, width: int, rows: list, right: list, upper: float):
+        self.highs = _highs()
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = width, len(rows)
+        model.col_cost_ = np.zeros(width)
+        model.col_lower_, model.col_upper_ = np.zeros(width), np.full(width, upper)
+        model.row_lower_ = model.row_upper_ = np.array(right, dtype=float)
+        matrix = sparse.csr_matrix(np.array(rows)) if rows else sparse.csr_matrix((0, width))
+        model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        model.a_matrix_.start_, model.a_matrix_.index_ = matrix.indptr, matrix.indices
+        model.a_matrix_.value_ = matrix.data.astype(float)
+        self.highs.passModel(model)
+        self.costs: dict[int, float] = {}
+
+    def solve(self, costs: dict[int, float]) -> np.ndarray | None:
+        """A solution minimising Σ cost × count (maximising where the cost is negative), or None if infeasible."""
+        for index in self.costs.keys() - costs.keys():
+            self.highs.changeColCost(index, 0.0)
+        for index, cost in costs.items():
+            self.highs.changeColCost(index, cost)
+        self.costs = costs
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.array(self.highs.getSolution().col_value)
+
+
+_banner_shown = False
+
+
+def _highs() -> highspy.Highs:
+    """A silent HiGHS. Its first construction in a process prints a banner on the C library's standard output,
+    which would land in a command's output or a server's log: that one is sent to /dev/null."""
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        saved, quiet = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(quiet, 1)
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(quiet)
+        _banner_shown = True
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 def _hide_within_relations(counts, relations, threshold, hidden, known) -> set[Key]:

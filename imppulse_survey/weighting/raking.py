@@ -125,7 +125,7 @@ class Raked:
 
 def rake_cells(counts: np.ndarray, categories: np.ndarray, shares: list[dict[int, float]],
                groups: Sequence[int] | None = None, trim: tuple[float, float] = DEFAULT_TRIM,
-               tolerance: float = 1e-10, max_iterations: int = 2000) -> Raked:
+               tolerance: float = 1e-10, max_iterations: int = 300) -> Raked:
     """Weights per class (``categories``: one row per class, one column per margin, ``UNKNOWN`` where not given)
     so that, among the respondents who gave each characteristic, weighted shares match ``shares``; classes of
     one group share a weight; weights are trimmed to ``trim`` × their mean and raked again, until both hold or
@@ -134,7 +134,7 @@ def rake_cells(counts: np.ndarray, categories: np.ndarray, shares: list[dict[int
     weights = np.ones(len(counts))
     iterations = 0
     low, high = trim
-    for _ in range(50):  # rake, trim, rake again
+    for _ in range(20):  # rake, trim, rake again
         for _sweep in range(max_iterations):
             iterations += 1
             before = weights.copy()

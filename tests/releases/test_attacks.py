@@ -135,3 +135,45 @@ def test_a_submission_between_two_readings_moves_no_figure(client, residents, st
     submit(campaign.slug, {"district": 4, "age_band": 1, "gender": 2, "trust_police": 10}, language="fr",
            submission_id=submission_id(), channel="web", wave_id=follow_up.id)
     assert [client.get(url, headers=auth).get_json() for url in urls] == before
+
+
+def test_the_platforms_audit_finds_the_ranges_scipy_finds():
+    """The audit's HiGHS programme against scipy's linprog on the same table: a 3 × 4 table with its margins, the
+    small cells and two complements hidden."""
+    from imppulse_survey.releases.suppression import Relation, audit
+
+    rng = np.random.default_rng(3)
+    counts = {("cell", row, column): int(rng.integers(1, 25)) for row in range(3) for column in range(4)}
+    counts |= {("row", row): sum(counts[("cell", row, column)] for column in range(4)) for row in range(3)}
+    counts |= {("column", column): sum(counts[("cell", row, column)] for row in range(3)) for column in range(4)}
+    counts[("total",)] = sum(counts[("row", row)] for row in range(3))
+    relations = [Relation(("row", row), tuple(("cell", row, column) for column in range(4))) for row in range(3)]
+    relations += [Relation(("column", column), tuple(("cell", row, column) for row in range(3))) for column in range(4)]
+    relations += [Relation(("total",), tuple(("row", row) for row in range(3)))]
+    hidden = {key for key, n in counts.items() if key[0] == "cell" and n < 10} | {("cell", 0, 0), ("cell", 1, 1)}
+    found = {exposure.cell: (exposure.low, exposure.high) for exposure in audit(counts, relations, hidden, 10_000)}
+    cells = {key: (None if key in hidden else n) for key, n in counts.items()}
+    expected = {}
+    order = sorted(hidden, key=repr)
+    for key in order:  # the same attack, written with scipy
+        objective = np.array([1.0 if other == key else 0.0 for other in order])
+        rows, right = [], []
+        for relation in relations:
+            row = np.zeros(len(order))
+            constant = 0.0
+            for member, sign in ((relation.parent, 1.0), *((child, -1.0) for child in relation.children)):
+                if cells[member] is None:
+                    row[order.index(member)] += sign
+                else:
+                    constant -= sign * cells[member]
+            rows.append(row)
+            right.append(constant)
+        bounds = [(0, counts[("total",)])] * len(order)
+        low = linprog(objective, A_eq=np.array(rows), b_eq=right, bounds=bounds).fun
+        high = -linprog(-objective, A_eq=np.array(rows), b_eq=right, bounds=bounds).fun
+        expected[key] = (low, high)
+    # with a threshold larger than any range, every sensitive hidden cell is reported with its exact range
+    sensitive = {key for key in hidden if counts[key] < 10_000}
+    assert set(found) == sensitive
+    for key in sensitive:
+        assert found[key] == pytest.approx(expected[key], abs=1e-6), key
