@@ -7,17 +7,21 @@ another site could make a browser send).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from ..accounts.views import carries_token
+from ..campaigns.models import Campaign
 from ..core.limits import configured, failures_per_address
+from ..extensions import db
 from ..i18n import supported_languages
 from ..releases.cells import campaign_tables
 from ..releases.declarations import poolings_of
-from ..releases.figures import campaign_indicators, indicator_tables, mirror_pairs, wave_change
-from ..releases.services import FIRST_RELEASE, ReleaseRefused, list_releases, release
+from ..releases.figures import campaign_indicators, indicator_tables, mirror_pairs, remembered, wave_change
+from ..releases.services import FIRST_RELEASE, ReleaseRefused, list_releases, release, released_periods
 from ..releases.tables import parse_table, table_name
 from .schemas import (
     ChangeQuerySchema,
@@ -53,9 +57,24 @@ def indicators(slug: str):
                           + " (any other breakdown is for microdata only)"]
     if problems:
         return problem(400, "invalid query parameters", problems)
-    shown, found = indicator_tables(campaign, table, waves, query["weighted"], query["lang"])
-    body = {"campaign": campaign.slug, "weighted": query["weighted"], "by": list(table), "waves": shown, "methodology": methodology_url(query["lang"]), "indicators": found}
-    return jsonify(IndicatorsSchema().dump(body))
+    released = tuple((period.label, period.release.id, period.release.made_dt, period.pooling_id)
+                     for period in released_periods(campaign))
+    body = _indicators_body(campaign.id, campaign.slug, released, table, tuple(waves) if waves else None,
+                            query["weighted"], query["lang"])
+    return current_app.response_class(body, mimetype="application/json")
+
+
+@remembered
+@lru_cache(maxsize=256)
+def _indicators_body(campaign_id: int, slug: str, released: tuple, table: tuple, labels: tuple | None, weighted: bool,
+                     lang: str) -> str:
+    # The body depends only on the releases it shows (``released``: their ids and times), which never change: a
+    # new release or reissue is a new key. Computed once per worker for each query.
+    shown, found = indicator_tables(db.session.get(Campaign, campaign_id), table, list(labels) if labels else None,
+                                    weighted, lang)
+    body = {"campaign": slug, "weighted": weighted, "by": list(table), "waves": shown,
+            "methodology": methodology_url(lang), "indicators": found}
+    return current_app.json.dumps(IndicatorsSchema().dump(body))
 
 
 def chosen_waves(campaign, labels: str | None):

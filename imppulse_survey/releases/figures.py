@@ -143,8 +143,19 @@ def _cached_period_rows(release_id: int, made_dt, pooling_id: int | None, label:
     return tuple(_period_rows(period, table, kinds, weighted, public=False))
 
 
+_CACHES = []
+
+
+def remembered(cached):
+    """Register a cache of figures (an ``lru_cache`` keyed by release ids and times), for ``forget_cached_figures``."""
+    _CACHES.append(cached)
+    return cached
+
+
 def forget_cached_figures() -> None:
-    _cached_period_rows.cache_clear()
+    """Empty every cache of figures: only needed where ids start again (a test database emptied between tests)."""
+    for cached in (_cached_period_rows, *_CACHES):
+        cached.cache_clear()
 
 
 def _order(value) -> tuple:
