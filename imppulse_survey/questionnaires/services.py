@@ -12,6 +12,12 @@ from .models import Questionnaire, QuestionnaireVersion
 
 STANDARD_DIRECTORY = Path(__file__).resolve().parent.parent / "standard"
 STANDARD_KEYS = ("resident-perception", "officer-feedback")
+#: the shipped versions of each standard questionnaire, oldest first; each is published in this order
+STANDARD_VERSIONS = (1,)
+
+
+def standard_file(key: str, version: int = STANDARD_VERSIONS[-1]) -> Path:
+    return STANDARD_DIRECTORY / key / f"v{version}.yaml"
 
 
 def publish(definition: dict) -> tuple[QuestionnaireVersion, bool]:
@@ -48,7 +54,8 @@ def publish_file(path: str | Path) -> tuple[QuestionnaireVersion, bool]:
 
 def publish_standard() -> dict[str, QuestionnaireVersion]:
     """Publish the shipped questionnaires (a no-op for those already published unchanged)."""
-    return {key: publish_file(STANDARD_DIRECTORY / f"{key}.yaml")[0] for key in STANDARD_KEYS}
+    return {key: [publish_file(standard_file(key, number))[0] for number in STANDARD_VERSIONS][-1]
+            for key in STANDARD_KEYS}
 
 
 def find_version(key: str, number: int | None = None) -> QuestionnaireVersion | None:

@@ -9,7 +9,7 @@ from functools import cache
 from ..questionnaires.definition import Definition
 from ..questionnaires.loader import load_file
 from ..questionnaires.scoring import indicators_of
-from ..questionnaires.services import STANDARD_DIRECTORY, STANDARD_KEYS
+from ..questionnaires.services import STANDARD_KEYS, standard_file
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class DescribedQuestionnaire:
 @cache
 def standard_indicators() -> tuple[DescribedQuestionnaire, ...]:
     """The shipped questionnaires' indicators, read once from their files (no database needed)."""
-    definitions = {key: Definition(load_file(STANDARD_DIRECTORY / f"{key}.yaml")) for key in STANDARD_KEYS}
+    definitions = {key: Definition(load_file(standard_file(key))) for key in STANDARD_KEYS}
     residents = next(definition for definition in definitions.values() if definition.data["audience"] == "resident")
     resident_indicators = {indicator.key: indicator for indicator in indicators_of(residents)}
     described = []

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from imppulse_survey.extensions import db
 from imppulse_survey.questionnaires.models import QuestionnaireVersion
-from imppulse_survey.questionnaires.services import STANDARD_DIRECTORY
+from imppulse_survey.questionnaires.services import standard_file
 
 from ..factories import as_yaml, minimal_questionnaire
 
@@ -72,7 +72,7 @@ def test_an_invalid_file_publishes_nothing_and_lists_its_problems(runner, tmp_pa
 
 
 def test_check_validates_without_publishing(runner, tmp_path):
-    result = runner.invoke(args=["imppulse", "questionnaire", "check", str(STANDARD_DIRECTORY / "officer-feedback.yaml")])
+    result = runner.invoke(args=["imppulse", "questionnaire", "check", str(standard_file("officer-feedback"))])
     assert result.exit_code == 0
     assert result.output.startswith("officer-feedback: valid")
     assert version_count() == 0
@@ -88,7 +88,7 @@ def test_an_audience_cannot_change_between_versions(runner, tmp_path):
 
 def test_both_standard_questionnaires_load_and_list(runner):
     for key in ("resident-perception", "officer-feedback"):
-        result = runner.invoke(args=["imppulse", "questionnaire", "load", str(STANDARD_DIRECTORY / f"{key}.yaml")])
+        result = runner.invoke(args=["imppulse", "questionnaire", "load", str(standard_file(key))])
         assert result.output.strip() == f"{key}: published as version 1"
     listing = runner.invoke(args=["imppulse", "questionnaire", "list"]).output.splitlines()
     assert [line.split()[0] for line in listing] == ["officer-feedback", "resident-perception"]
@@ -96,7 +96,7 @@ def test_both_standard_questionnaires_load_and_list(runner):
 
 
 def test_show_prints_pages_items_and_indicators_in_a_language(runner):
-    runner.invoke(args=["imppulse", "questionnaire", "load", str(STANDARD_DIRECTORY / "resident-perception.yaml")])
+    runner.invoke(args=["imppulse", "questionnaire", "load", str(standard_file("resident-perception"))])
     result = runner.invoke(args=["imppulse", "questionnaire", "show", "resident-perception", "--lang", "pt"])
     assert result.exit_code == 0
     assert "resident-perception v1 (resident)" in result.output

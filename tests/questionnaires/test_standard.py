@@ -9,7 +9,7 @@ import pytest
 from imppulse_survey.config import SUPPORTED_LANGUAGES
 from imppulse_survey.questionnaires.definition import Definition
 from imppulse_survey.questionnaires.loader import load_file
-from imppulse_survey.questionnaires.services import STANDARD_DIRECTORY
+from imppulse_survey.questionnaires.services import standard_file
 
 RESIDENT_INDICATORS = {
     "trust", "trust_share", "good_job", "confidence", "reliability", "procedural_fairness", "respect",
@@ -29,12 +29,12 @@ MIRRORS = {
 
 @pytest.fixture(scope="module")
 def resident():
-    return load_file(STANDARD_DIRECTORY / "resident-perception.yaml")
+    return load_file(standard_file("resident-perception"))
 
 
 @pytest.fixture(scope="module")
 def officer():
-    return load_file(STANDARD_DIRECTORY / "officer-feedback.yaml")
+    return load_file(standard_file("officer-feedback"))
 
 
 def all_texts(node):
