@@ -104,7 +104,7 @@ def answer_plan(definition) -> list[tuple[str, list[int], str | None, dict | Non
     for page in definition.pages:
         for item in page["items"]:
             kind = item_type(item)
-            if not kind.is_coded or kind.name == "district":  # free text; the district comes from the response
+            if not kind.holds_one_number:  # free text; the district comes from the response
                 continue
             conditions = [c for c in (page.get("show_if"), item.get("show_if")) if c]
             if len(conditions) > 1 or any(set(c) != {"item", "equals"} for c in conditions):

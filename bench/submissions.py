@@ -49,6 +49,7 @@ from common import (
 )
 
 from imppulse_survey.questionnaires.conditions import evaluate
+from imppulse_survey.questionnaires.types import ITEM_TYPES, AnswerContext
 
 BENCH = Path(__file__).resolve().parent
 PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
@@ -122,35 +123,19 @@ def wanted_by_conditions(questionnaire: dict) -> dict:
 def random_answers(questionnaire: dict, rng: random.Random) -> tuple[dict, int]:
     """A complete set of answers with random valid codes, and how many of its keys count (shown items only)."""
     forced = wanted_by_conditions(questionnaire)
-    districts = [district["code"] for district in questionnaire["districts"]]
+    context = AnswerContext({district["code"]: district["code"] for district in questionnaire["districts"]})
     answers: dict = {}
     counted = 0
     for page in questionnaire["pages"]:
         page_shown = evaluate(page["show_if"], answers) if "show_if" in page else True
         for item in page["items"]:
             shown = page_shown and (evaluate(item["show_if"], answers) if "show_if" in item else True)
-            codes = [option["code"] for option in item.get("options", []) if not option.get("exclusive")]
-            kind = item["type"]
-            keys = [row["key"] for row in item["rows"]] if kind == "grid" else [item["key"]]
-            for key in keys:
-                if key in forced:
-                    value = forced[key]
-                elif kind in ("single_choice", "likert", "grid"):
-                    value = rng.choice(codes)
-                elif kind == "multiple_choice":
-                    value = sorted(rng.sample(codes, rng.randint(1, min(3, len(codes)))))
-                elif kind == "scale_0_10":
-                    value = rng.randint(0, 10)
-                elif kind == "numeric":
-                    low, high = int(item["min"]), int(item["max"])
-                    value = rng.randint(low, high)
-                elif kind == "district":
-                    value = rng.choice(districts)
-                elif kind in ("short_text", "long_text"):
+            kind = ITEM_TYPES[item["type"]]
+            for key in kind.answer_keys(item):
+                value = forced[key] if key in forced else kind.simulated(item, key, rng, None, context)
+                if value is None and not kind.is_coded:  # the respondent's form carries comments too
                     value = rng.choice(["Rien à signaler.", "Plus de présence à pied dans le quartier, svp.",
                                         "Bon contact avec les agents lors de la fête du quartier."])
-                else:
-                    raise SystemExit(f"item type {kind!r} of {item['key']} is unknown to the benchmark")
                 answers[key] = value
                 counted += shown
     return answers, counted

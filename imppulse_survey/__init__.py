@@ -49,6 +49,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from . import models  # noqa: F401 - every model, so that migrations see the whole schema
     from .core.views import bp as core_bp
     from .errors import register_error_handlers
+    from .questionnaires.definition import item_type
     from .responses.forms import selected
     from .responses.views import bp as respond_bp
 
@@ -64,7 +65,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     login_manager.init_app(app)
     app.session_interface = TokenRequestsAreStateless()
     app.register_blueprint(accounts_bp)
-    app.jinja_env.globals["selected"] = selected
+    app.jinja_env.globals.update(selected=selected, item_macro=lambda item: item_type(item).macro)
     register_error_handlers(app)
 
     from .cli import imppulse_cli

@@ -19,8 +19,9 @@ class LanguageQuerySchema(StrictSchema):
 
 class OptionSchema(Schema):
     code = fields.Integer(required=True)
-    label = fields.String(required=True)
+    label = fields.String(metadata={"description": "Absent where the code speaks for itself (an estimate)."})
     exclusive = fields.Boolean()
+    estimated_percentage = fields.Integer(metadata={"description": "An estimate out of 10, as a percentage."})
 
 
 class MissingCodeSchema(Schema):
@@ -55,6 +56,8 @@ class ItemSchema(Schema):
     integer = fields.Boolean()
     unit = fields.String()
     max_length = fields.Integer()
+    shown_as = fields.String(metadata={"description": "estimated_percentage: an estimate out of 10 (estimate_10), "
+                                                      "shown and scored as a percentage."})
 
 
 class PageSchema(Schema):

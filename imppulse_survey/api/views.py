@@ -142,21 +142,13 @@ def localised(campaign: Campaign, lang: str) -> dict:
         return text_in(text, lang).replace("{pilot}", pilot) if text else None
 
     def item_view(item):
-        view = {key: item[key] for key in ("key", "type", "required", "show_if", "min", "max", "integer", "max_length")
-                if key in item}
+        view = {key: item[key] for key in ("key", "type", "required", "show_if") if key in item}
         view["text"] = say(item["text"])
         view["missing"] = [{"key": key, "code": definition["missing"][key]["code"],
                             "label": say(definition["missing"][key]["label"])} for key in item.get("missing", [])]
-        for key in ("help", "unit"):
-            if key in item:
-                view[key] = say(item[key])
-        if "options" in item:
-            view["options"] = [dict(option, label=say(option["label"])) for option in item["options"]]
-        if "rows" in item:
-            view["rows"] = [{"key": row["key"], "text": say(row["text"])} for row in item["rows"]]
-        if "anchors" in item:
-            view["anchors"] = {end: say(text) for end, text in item["anchors"].items()}
-        return view
+        if "help" in item:
+            view["help"] = say(item["help"])
+        return {**view, **item_type(item).api_view(item, say)}
 
     shown = [page for page in definition["pages"] if campaign.pilot_label or not page.get("pilot_only")]
     pages = []
@@ -182,5 +174,5 @@ def localised(campaign: Campaign, lang: str) -> dict:
         "duration_minutes": definition["duration_minutes"],
         "pages": pages,
         "districts": [{"code": d.code, "name": d.name} for d in campaign.city.districts]
-        if any(item_type(i).name == "district" for p in definition["pages"] for i in p["items"]) else [],
+        if any(item_type(i).holds_district for p in definition["pages"] for i in p["items"]) else [],
     }

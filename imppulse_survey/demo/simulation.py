@@ -12,6 +12,7 @@ import zlib
 
 from ..campaigns.models import Campaign, Wave
 from ..questionnaires.definition import item_type, published_definition
+from ..questionnaires.types import NO_CONTEXT
 
 DONT_KNOW_SHARE = 0.05
 SKIP_SHARE = 0.02
@@ -57,41 +58,18 @@ class Respondent:
         return answers
 
     def _answer(self, item, key):
+        kind = item_type(item)
         offered = item.get("missing", [])
-        required = item.get("required")
-        if item["type"] == "district":
+        if kind.holds_district:
             return self.district.code if self.district else None
-        if not required and self.random.random() < SKIP_SHARE:
+        if not item.get("required") and self.random.random() < SKIP_SHARE:
             return None
-        if item["type"] in ("short_text", "long_text"):
-            return None
+        leaning = None
         if key in self.indicator_items:
             if "dont_know" in offered and self.random.random() < DONT_KNOW_SHARE:
                 return "dont_know"
-            return self._attitude_answer(item, key)
-        if "prefer_not_to_say" in offered and self.random.random() < PREFER_NOT_SHARE:
+            direction = -1 if key in self.reverse_items or any(part in key for part in NEGATIVE_KEY_FRAGMENTS) else 1
+            leaning = 0.5 + 0.22 * (direction * self.attitude + self.random.gauss(0, 0.8))
+        elif "prefer_not_to_say" in offered and self.random.random() < PREFER_NOT_SHARE:
             return "prefer_not_to_say"
-        return self._drawn_answer(item)
-
-    def _attitude_answer(self, item, key):
-        codes = item_type(item).codes(item)
-        if codes is None:
-            low, high = item["min"], item["max"]
-            return round(low + (high - low) * self.random.random())
-        codes = sorted(codes)
-        direction = -1 if key in self.reverse_items or any(part in key for part in NEGATIVE_KEY_FRAGMENTS) else 1
-        position = 0.5 + 0.22 * (direction * self.attitude + self.random.gauss(0, 0.8))
-        index = min(max(int(position * len(codes)), 0), len(codes) - 1)
-        chosen = codes[index]
-        return [chosen] if item["type"] == "multiple_choice" else chosen
-
-    def _drawn_answer(self, item):
-        codes = item_type(item).codes(item)
-        if codes is None:
-            return round(self.random.uniform(item["min"], item["max"]))
-        if item["type"] == "multiple_choice":
-            plain = [option["code"] for option in item["options"] if not option.get("exclusive")]
-            return self.random.sample(plain, k=self.random.randint(1, min(2, len(plain))))
-        # earlier options a little more common: yes before no, younger before older bands evened out
-        weights = [1.0 + 0.6 * (len(codes) - index) / len(codes) for index in range(len(codes))]
-        return self.random.choices(codes, weights=weights)[0]
+        return kind.simulated(item, key, self.random, leaning, NO_CONTEXT)

@@ -8,7 +8,7 @@ from functools import cached_property
 from flask_babel import lazy_gettext as _l
 
 from .conditions import evaluate
-from .types import ITEM_TYPES, AnswerProblem, ItemType, Stored
+from .types import ITEM_TYPES, AnswerContext, AnswerProblem, ItemType, Stored
 
 REQUIRED_MESSAGE = _l("This question needs an answer.")
 UNKNOWN_MESSAGE = _l("This is not a question of this questionnaire.")
@@ -44,7 +44,7 @@ class Definition:
 
     @cached_property
     def district_item(self) -> Mapping | None:
-        return next((item for item in self.items() if item["type"] == "district"), None)
+        return next((item for item in self.items() if item_type(item).holds_district), None)
 
     def is_shown(self, element: Mapping, answers: Mapping, has_pilot: bool) -> bool:
         if element.get("pilot_only") and not has_pilot:
@@ -69,6 +69,7 @@ class Definition:
         """
         cleaned: dict = {}
         problems: dict = {}
+        context = AnswerContext(district_codes)
         for page in self.pages:
             if not self.is_shown(page, cleaned, has_pilot):
                 continue
@@ -84,10 +85,7 @@ class Definition:
                             problems[key] = REQUIRED_MESSAGE
                         continue
                     try:
-                        if item["type"] == "district":
-                            page_answers[key] = kind.clean(item, value, district_codes)
-                        else:
-                            page_answers[key] = kind.clean(item, value)
+                        page_answers[key] = kind.clean(item, value, context)
                     except AnswerProblem as problem:
                         problems[key] = problem.args[0]
             cleaned.update(page_answers)

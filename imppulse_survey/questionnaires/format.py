@@ -33,6 +33,10 @@ MAX_PAGES = 60
 MAX_ITEMS = 400
 MAX_OPTIONS = 100
 MISSING_KINDS = ("dont_know", "prefer_not_to_say", "not_applicable")
+#: mean: a 0–100 score; proportion: a share of codes; estimate: the mean of estimates out of 10, × 10, an
+#: estimated percentage (officers' estimate of a residents' figure)
+KINDS = ("mean", "proportion", "estimate")
+MAX_VERSION = 999
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 PAGE_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -176,8 +180,6 @@ class ItemSchema(StrictSchema):
             problems.append(((key,), f"required for a {item_type.name} item"))
         if data.get("missing") and not item_type.offers_missing:
             problems.append((("missing",), f"a {item_type.name} item cannot offer missing-value codes"))
-        if item_type.name in ("short_text", "long_text") and data.get("max_length", 0) > item_type.longest:
-            problems.append((("max_length",), f"at most {item_type.longest} for a {item_type.name} item"))
         problems.extend(item_type.structure_problems(data))
         if problems:
             raise ValidationError(_nest(problems))
@@ -195,7 +197,7 @@ class PageSchema(StrictSchema):
 class IndicatorSchema(StrictSchema):
     key = key_field()
     label = Text(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(["mean", "proportion"]))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     items = limited_list(fields.String(), 50, required=True)
     codes = fields.List(Code(), validate=validate.Length(min=1))
     reverse = fields.List(fields.String(), load_default=list)
@@ -215,6 +217,12 @@ class IndicatorSchema(StrictSchema):
             for key in ("reverse", "min_answered"):
                 if data.get(key):
                     problems.append(((key,), "only for a mean"))
+        elif data.get("kind") == "estimate":
+            if len(items) > 1:
+                problems.append((("items",), "an estimate takes exactly one item"))
+            for key in ("codes", "reverse", "min_answered"):
+                if data.get(key):
+                    problems.append(((key,), "only for a mean" if key != "codes" else "only for a proportion"))
         elif data.get("kind") == "mean":
             if "codes" in data:
                 problems.append((("codes",), "only for a proportion"))
@@ -233,9 +241,33 @@ class IndicatorSchema(StrictSchema):
         return data
 
 
+class Comparability(fields.Field):
+    """``all``, or the list of declared languages in which an item means what it meant in the earlier version."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "all":
+            return list(declared_languages.get())
+        if not isinstance(value, list) or not value or not all(isinstance(language, str) for language in value):
+            raise ValidationError("must be all, or a non-empty list of languages")
+        unknown = [language for language in value if language not in declared_languages.get()]
+        if unknown:
+            raise ValidationError(f"{', '.join(unknown)}: not a declared language")
+        return sorted(set(value))
+
+
+class ComparableWithSchema(StrictSchema):
+    version = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_VERSION))
+    items = fields.Dict(keys=fields.String(validate=validate.Regexp(KEY_PATTERN, error="is not a valid key")),
+                        values=Comparability(), load_default=dict)
+
+
 class QuestionnaireSchema(StrictSchema):
     format = fields.Integer(strict=True, required=True, validate=validate.Equal(FORMAT_VERSION))
     key = key_field(SLUG_PATTERN)
+    #: the number this file publishes as, where it says; published versions are numbered in order anyway
+    version = fields.Integer(strict=True, validate=validate.Range(1, MAX_VERSION))
+    #: per answer key, the languages in which it can be compared with an earlier version (absent: a break)
+    comparable_with = fields.Nested(ComparableWithSchema)
     audience = fields.String(required=True, validate=validate.OneOf(["resident", "officer"]))
     languages = fields.List(
         fields.String(validate=validate.OneOf(SUPPORTED_LANGUAGES)),
@@ -301,7 +333,7 @@ def _reference_problems(data: Mapping) -> Iterator[tuple[tuple, str]]:
             path = page_path + ("items", item_index)
             item_type = ITEM_TYPES.get(item.get("type"))
             yield from _condition_reference_problems(item.get("show_if"), path + ("show_if",), items_by_key, page_index)
-            if item.get("type") == "district":
+            if item_type is not None and item_type.holds_district:
                 district_items += 1
                 if district_items == 2:
                     yield path + ("type",), "a questionnaire has at most one district item"
@@ -312,21 +344,20 @@ def _reference_problems(data: Mapping) -> Iterator[tuple[tuple, str]]:
             codes = [option.get("code") for option in options]
             if "options" in item:
                 yield from _duplicate_code_problems(codes, path + ("options",))
-            if item.get("type") == "likert" and scale_name in scales and len(options) != 5:
-                yield path + ("scale",), "a likert item needs a scale with exactly 5 options"
-            if item.get("type") != "multiple_choice" and any(option.get("exclusive") for option in options):
-                yield path + ("options",), "only multiple-choice options may be exclusive"
+            if item_type is not None and ("options" in item or scale_name in scales):
+                for problem in item_type.option_problems(options):
+                    yield path + ("options" if "options" in item else "scale",), problem
             substantive = (item_type.codes(dict(item, options=options)) if item_type else None) or codes
             for missing_index, kind in enumerate(item.get("missing") or []):
                 if kind not in missing:
                     yield path + ("missing", missing_index), f"'{kind}' is not defined under missing"
                 elif missing[kind].get("code") in substantive:
                     yield path + ("missing", missing_index), f"the code of '{kind}' is also a substantive code"
-            answer_keys = [row.get("key") for row in item.get("rows") or []] if item.get("type") == "grid" else [item.get("key")]
-            for key_index, key in enumerate(answer_keys):
+            key_paths = item_type.answer_key_paths(item) if item_type is not None else []
+            for key, key_at in key_paths:
                 if key is None:
                     continue
-                key_path = path + (("rows", key_index, "key") if item.get("type") == "grid" else ("key",))
+                key_path = path + key_at
                 if key in seen_keys:
                     yield key_path, f"key '{key}' is used twice"
                 seen_keys[key] = key_path
@@ -334,6 +365,11 @@ def _reference_problems(data: Mapping) -> Iterator[tuple[tuple, str]]:
                     page_items[key] = (dict(item, options=options), page_index)
         items_by_key.update(page_items)
     yield from _indicator_problems(data.get("indicators") or [], items_by_key)
+    comparable = data.get("comparable_with") or {}
+    if comparable and data.get("version") is not None and comparable.get("version", 0) >= data["version"]:
+        yield ("comparable_with", "version"), "must be an earlier version than this file's"
+    for key in sorted(set(comparable.get("items") or {}) - set(seen_keys)):
+        yield ("comparable_with", "items", key), f"'{key}' is not an answer key of this questionnaire"
 
 
 def _duplicate_code_problems(codes, path):
@@ -383,8 +419,10 @@ def _indicator_problems(indicators, items_by_key):
             found = items_by_key.get(key)
             if found is None:
                 yield path + ("items", item_index), f"unknown item '{key}'"
-            elif not ITEM_TYPES[found[0]["type"]].is_coded or found[0]["type"] in ("multiple_choice", "district"):
+            elif not ITEM_TYPES[found[0]["type"]].holds_one_number:
                 yield path + ("items", item_index), f"'{key}' does not hold a single number"
+            elif indicator.get("kind") in KINDS and indicator["kind"] not in ITEM_TYPES[found[0]["type"]].indicator_kinds:
+                yield path + ("items", item_index), f"a {found[0]['type']} item cannot feed a {indicator['kind']} indicator"
             elif indicator.get("kind") == "proportion":
                 valid = ITEM_TYPES[found[0]["type"]].codes(found[0])
                 for code_index, code in enumerate(indicator.get("codes") or []):
@@ -434,7 +472,7 @@ PLAIN_MESSAGES = {
     "Not a valid number.": "must be a number",
 }
 # marshmallow reports a mapping's entries under "key" and "value": scales.agree5.value.options → scales.agree5.options
-_DICT_ENTRY = re.compile(r"^((?:scales|missing)\.[^.\[]+)\.(?:value|key)(?=$|[.\[])")
+_DICT_ENTRY = re.compile(r"^((?:scales|missing|comparable_with\.items)\.[^.\[]+)\.(?:value|key)(?=$|[.\[])")
 
 
 def flatten_errors(messages, path: str = "") -> list[tuple[str, str]]:

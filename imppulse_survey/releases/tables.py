@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from ..questionnaires.definition import Definition
+from ..questionnaires.definition import Definition, item_type
 from .suppression import Relation
 
 #: a table: the breakdowns it crosses, () for the total
@@ -41,7 +41,7 @@ def _asks(definition: Definition, name: str) -> bool:
     if name == "district":
         return definition.district_item is not None
     item = definition.item_by_answer_key.get(name)
-    return item is not None and item["type"] in ("single_choice", "likert")
+    return item is not None and item_type(item).is_category
 
 
 def categories(table: Table, values: Sequence, district_codes: dict[int, int]) -> tuple:

@@ -13,21 +13,15 @@ from ..questionnaires.definition import Definition, item_type
 HONEYPOT_FIELD = "leave_this_empty"
 #: form fields that are not answers
 CONTROL_FIELDS = frozenset({"csrf_token", "_page", "_action", "_resume", "submission_id", HONEYPOT_FIELD})
-MAX_VALUE_LENGTH = 5000
 
 
 def answers_from_form(definition: Definition, form: MultiDict) -> dict:
     """The raw answers in the form, as the storage service takes them; unknown fields are ignored."""
     raw: dict = {}
     for key, item in definition.item_by_answer_key.items():
-        if item["type"] == "multiple_choice":
-            values = [value[:MAX_VALUE_LENGTH] for value in form.getlist(key) if value != ""]
-            if values:
-                raw[key] = values[0] if len(values) == 1 and values[0] in item.get("missing", []) else values
-        else:
-            value = form.get(key, "")
-            if value != "":
-                raw[key] = value[:MAX_VALUE_LENGTH]
+        value = item_type(item).read_form(item, key, form)
+        if value is not None:
+            raw[key] = value
     return raw
 
 

@@ -105,7 +105,7 @@ CASES = [
      "test.yaml: pages[0].items[1].key: is not a valid key"),
     ("unknown item type",
      lambda d: item(d, 0, 1).update(type="slider"),
-     ("test.yaml: pages[0].items[1].type: Must be one of: district, grid, likert, long_text, multiple_choice, "
+     ("test.yaml: pages[0].items[1].type: Must be one of: district, estimate_10, grid, likert, long_text, multiple_choice, "
      "numeric, scale_0_10, short_text, single_choice.")),
     ("required not a boolean",
      lambda d: item(d, 0, 1).update(required="yes"),
@@ -125,7 +125,7 @@ CASES = [
      "test.yaml: pages[0].items[2].options: a likert item needs exactly 5 options"),
     ("likert on a short scale",
      lambda d: d["scales"].update(agree5={"options": [{"code": c, "label": text("x")} for c in range(1, 4)]}),
-     "test.yaml: pages[0].items[2].scale: a likert item needs a scale with exactly 5 options"),
+     "test.yaml: pages[0].items[2].scale: a likert item needs exactly 5 options"),
     ("duplicate option code",
      lambda d: item(d, 0, 0)["options"][1].update(code=1),
      "test.yaml: pages[0].items[0].options[1].code: code 1 is used twice"),
@@ -236,7 +236,7 @@ CASES = [
      "test.yaml: indicators[0].codes: only for a proportion"),
     ("unknown indicator kind",
      lambda d: d["indicators"][0].update(kind="median"),
-     "test.yaml: indicators[0].kind: Must be one of: mean, proportion."),
+     "test.yaml: indicators[0].kind: Must be one of: mean, proportion, estimate."),
     ("indicator key twice",
      lambda d: d["indicators"][1].update(key="trust"),
      "test.yaml: indicators[1].key: indicator key 'trust' is used twice"),

@@ -18,7 +18,7 @@ from imppulse_survey.questionnaires.loader import (
     parse_definition,
     validate_definition,
 )
-from imppulse_survey.questionnaires.types import ITEM_TYPES, AnswerProblem
+from imppulse_survey.questionnaires.types import ITEM_TYPES, AnswerContext, AnswerProblem
 
 from ..factories import as_yaml, minimal_questionnaire, valid_answers
 
@@ -68,7 +68,8 @@ def item_variants(definition: Definition) -> list[dict]:
     """One item of each type, and numeric items with decimal, negative and very wide ranges."""
     items = list({item["type"]: item for item in definition.items()}.values())
     numeric = next(item for item in items if item["type"] == "numeric")
-    items += [dict(numeric, integer=False), dict(numeric, min=-1e15, max=1e15), dict(numeric, min=0.5, max=1e300)]
+    items += [dict(numeric, integer=False), dict(numeric, min=-1e15, max=1e15), dict(numeric, min=0.5, max=1e300),
+              {"key": "estimate", "type": "estimate_10", "text": {"en": "How many?"}, "missing": ["dont_know"]}]
     assert {item["type"] for item in items} == set(ITEM_TYPES)
     return items
 
@@ -84,9 +85,8 @@ def assert_storable(kind, item, cleaned) -> None:
 def test_every_item_type_cleans_any_value_or_names_a_problem(definition, raw, choice):
     item = choice.draw(st.sampled_from(item_variants(definition)))
     kind = item_type(item)
-    arguments = [{1: 11, 2: 12}] if item["type"] == "district" else []
     try:
-        cleaned = kind.clean(item, raw, *arguments)
+        cleaned = kind.clean(item, raw, AnswerContext({1: 11, 2: 12}))
     except AnswerProblem as problem:
         assert str(problem)  # a message the respondent can read
     else:

@@ -1,0 +1,99 @@
+"""Choices among labelled options: one, one of five agreement points, several, or one per row of a grid."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .base import LONGEST_NUMBER_JSON, MAX_CODE, MAX_FORM_VALUE_LENGTH, AnswerProblem, ItemType, Stored
+
+
+class _Options(ItemType):
+    allowed_keys = frozenset({"options", "scale"})
+
+    def structure_problems(self, item):
+        if ("options" in item) == ("scale" in item):
+            yield (), "needs either options or scale, not both"
+
+    def codes(self, item):
+        return [option["code"] for option in item.get("options", []) if "code" in option]
+
+    def api_view(self, item, say):
+        return {"options": [dict(option, label=say(option["label"])) for option in item["options"]]}
+
+
+class SingleChoice(_Options):
+    name = "single_choice"
+    is_category = True
+    problem = _l("Choose one of the options.")
+
+    def clean_substantive(self, item, raw, context):
+        code = self._as_integer(raw)
+        if code is None or code not in self.codes(item):
+            raise AnswerProblem(self.problem)
+        return code
+
+
+class Likert(SingleChoice):
+    name = "likert"
+    macro = "single_choice"
+    LENGTH = 5
+
+    def option_problems(self, options):
+        yield from super().option_problems(options)
+        if len(options) != self.LENGTH:
+            yield f"a likert item needs exactly {self.LENGTH} options"
+
+
+class MultipleChoice(_Options):
+    name = "multiple_choice"
+    holds_one_number = False
+
+    def option_problems(self, options):
+        return iter(())
+
+    def clean_substantive(self, item, raw, context):
+        raw_codes = raw if isinstance(raw, list) else [raw]
+        codes = [self._as_integer(code) for code in raw_codes]
+        offered = set(self.codes(item))  # once, not once per code: a body can hold a list of 200,000 codes
+        if not codes or any(code is None or code not in offered for code in codes):
+            raise AnswerProblem(_l("Choose one or more of the options."))
+        exclusive = {option["code"] for option in item["options"] if option.get("exclusive")}
+        if len(codes) > 1 and exclusive & set(codes):
+            raise AnswerProblem(_l("This option cannot be combined with the others."))
+        return sorted(set(codes))
+
+    def stored(self, item, key, cleaned):
+        if isinstance(cleaned, str):
+            return [Stored(key, missing=cleaned)]
+        return [Stored(key, value=float(code)) for code in cleaned]
+
+    def longest_json(self, item):
+        return 2 + len(self.codes(item)) * (len(str(MAX_CODE)) + 1) + LONGEST_NUMBER_JSON
+
+    def read_form(self, item, key, form):
+        values = [value[:MAX_FORM_VALUE_LENGTH] for value in form.getlist(key) if value != ""]
+        if not values:
+            return None
+        return values[0] if len(values) == 1 and values[0] in item.get("missing", []) else values
+
+    def simulated(self, item, key, rng, leaning, context):
+        if leaning is not None:
+            return [super().simulated(item, key, rng, leaning, context)]
+        plain = [option["code"] for option in item["options"] if not option.get("exclusive")]
+        return sorted(rng.sample(plain, k=rng.randint(1, min(2, len(plain)))))
+
+
+class Grid(SingleChoice):
+    """Several rows sharing one scale; each row is answered, stored and used in indicators under its own key."""
+
+    name = "grid"
+    is_category = False
+    allowed_keys = frozenset({"options", "scale", "rows"})
+    required_keys = frozenset({"rows"})
+
+    def answer_key_paths(self, item):
+        return [(row.get("key"), ("rows", index, "key")) for index, row in enumerate(item.get("rows") or [])]
+
+    def api_view(self, item, say):
+        return {**super().api_view(item, say), "rows": [{"key": row["key"], "text": say(row["text"])}
+                                                        for row in item["rows"]]}

@@ -1,0 +1,23 @@
+"""The district of the campaign's city: its codes are only known once a campaign is chosen."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .base import AnswerProblem, ItemType
+
+
+class DistrictChoice(ItemType):
+    name = "district"
+    holds_district = True
+    holds_one_number = False  # a response's district is a column of its own, which tables break figures down by
+    indicator_kinds = frozenset()
+
+    def clean_substantive(self, item, raw, context):
+        code = self._as_integer(raw)
+        if code is None or (context.district_codes is not None and code not in context.district_codes):
+            raise AnswerProblem(_l("Choose your district from the list."))
+        return code
+
+    def simulated(self, item, key, rng, leaning, context):
+        return rng.choice(sorted(context.district_codes)) if context.district_codes else None

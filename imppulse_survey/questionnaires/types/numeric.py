@@ -1,0 +1,48 @@
+"""A number typed in, within the item's bounds."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .base import LONGEST_NUMBER_JSON, AnswerProblem, ItemType, as_number
+
+
+class Numeric(ItemType):
+    name = "numeric"
+    allowed_keys = frozenset({"min", "max", "integer", "unit"})
+    required_keys = frozenset({"min", "max"})
+
+    def structure_problems(self, item):
+        low, high = item.get("min"), item.get("max")
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low >= high:
+            yield ("max",), "must be greater than min"
+
+    def value_range(self, item):
+        return (item["min"], item["max"])
+
+    def longest_json(self, item):
+        # a whole number as large as the range allows can be longer than any float's repr
+        return max(LONGEST_NUMBER_JSON, *(len(str(int(bound))) + 1 for bound in (item["min"], item["max"])))
+
+    def clean_substantive(self, item, raw, context):
+        value = as_number(raw)
+        if value is None:
+            raise AnswerProblem(_l("Enter a number."))
+        # the range first: a JSON integer of 400 digits compares with the bounds, but float() of it overflows
+        if not item["min"] <= value <= item["max"]:
+            raise AnswerProblem(
+                _l("Enter a number from %(low)s to %(high)s.", low=_number(item["min"]), high=_number(item["max"]))
+            )
+        if item.get("integer", True) and not float(value).is_integer():
+            raise AnswerProblem(_l("Enter a whole number."))
+        return int(value) if item.get("integer", True) else float(value)
+
+    def api_view(self, item, say):
+        view = {key: item[key] for key in ("min", "max", "integer") if key in item}
+        if "unit" in item:
+            view["unit"] = say(item["unit"])
+        return view
+
+
+def _number(value) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
