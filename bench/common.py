@@ -175,6 +175,8 @@ def create_campaign(app, waves: list[str]) -> str:
             slug=slug, city=city, version=version, access_mode="open", languages=languages,
             default_language="fr", disclosure_threshold=10,
             pilot_label={language: PILOT_LABEL[language] for language in languages},
+            forces={language: city_data["forces"][language] for language in languages},
+            organiser={language: city_data["organiser"][language] for language in languages},
         )
         for label in waves:
             open_wave(campaign, label)

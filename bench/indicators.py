@@ -123,7 +123,7 @@ def bulk_load(app, slug: str, count: int) -> dict:
 
     from imppulse_survey.campaigns.models import Campaign, District
     from imppulse_survey.extensions import db
-    from imppulse_survey.questionnaires.definition import published_definition
+    from imppulse_survey.questionnaires.published import published_definition
     from imppulse_survey.responses.summaries import rebuild_summaries
 
     timings = {}

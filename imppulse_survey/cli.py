@@ -8,6 +8,7 @@ import functools
 import sys
 
 import click
+import yaml
 from flask.cli import AppGroup
 
 from .campaigns import services as campaigns
@@ -18,7 +19,10 @@ from .core.links import default_base_url
 from .extensions import db
 from .questionnaires import services as questionnaires
 from .questionnaires.definition import Definition, item_type
-from .questionnaires.loader import QuestionnaireFileError, load_file
+from .questionnaires.loader import MAX_FILE_BYTES, QuestionnaireFileError, load_file
+from .questionnaires.models import QuestionnaireVersion
+from .questionnaires.packs import add_language, available_languages, mark_reviewed, pack_template
+from .questionnaires.translation_check import check_definitions
 
 imppulse_cli = AppGroup("imppulse", help="IMPPULSE Survey administration.")
 questionnaire_cli = AppGroup("questionnaire", help="Validate and publish questionnaires.")
@@ -72,13 +76,22 @@ def language_list(value: str) -> list[str]:
 
 
 @questionnaire_cli.command("check")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @committing
-def questionnaire_check(path):
-    """Validate a questionnaire file without publishing it."""
-    definition = load_file(path)
-    click.echo(f"{definition['key']}: valid ({sum(1 for _ in Definition(definition).items())} items, "
-               f"{len(definition['indicators'])} indicators, languages {', '.join(definition['languages'])})")
+def questionnaire_check(paths):
+    """Validate questionnaire files without publishing them, then check their translations together."""
+    problems, definitions = [], {}
+    for path in paths:
+        try:
+            definition = definitions[path] = load_file(path)
+        except QuestionnaireFileError as error:
+            problems.extend(error.problems)
+            continue
+        click.echo(f"{definition['key']}: valid ({sum(1 for _ in Definition(definition).items())} items, "
+                   f"{len(definition['indicators'])} indicators, languages {', '.join(definition['languages'])})")
+    problems.extend(check_definitions(definitions))
+    if problems:
+        raise QuestionnaireFileError(problems)
 
 
 @questionnaire_cli.command("load")
@@ -94,13 +107,61 @@ def questionnaire_load(path):
 @questionnaire_cli.command("list")
 @committing
 def questionnaire_list():
-    """List published questionnaire versions."""
+    """List published questionnaire versions and their languages (* : reviewed)."""
     for version in questionnaires.list_versions():
-        definition = version.definition
-        click.echo(
-            f"{version.questionnaire.key:<24} v{version.number:<3} {version.questionnaire.audience:<9} "
-            f"{version.published_dt:%Y-%m-%d}  {','.join(definition['languages'])}"
-        )
+        reviewed = {pack.language for pack in version.language_packs if pack.is_reviewed}
+        languages = ",".join(language + ("*" if language in reviewed else "") for language in available_languages(version))
+        click.echo(f"{version.questionnaire.key:<24} v{version.number:<3} {version.questionnaire.audience:<9} "
+                   f"{version.published_dt:%Y-%m-%d}  {languages}")
+
+
+@questionnaire_cli.command("pack-template")
+@click.argument("key")
+@click.argument("number", type=int)
+@committing
+def questionnaire_pack_template(key, number):
+    """Print a language pack to fill in: every text of a version, by its path, in the default language."""
+    click.echo(yaml.safe_dump(pack_template(_published(key, number)), allow_unicode=True, sort_keys=False, width=120))
+
+
+@questionnaire_cli.command("add-language")
+@click.argument("path", type=click.File("rb"))
+@committing
+def questionnaire_add_language(path):
+    """Add a language to a published version from a filled-in pack (see pack-template); no new version."""
+    text = path.read(MAX_FILE_BYTES + 1)
+    try:
+        pack = yaml.safe_load(text) if len(text) <= MAX_FILE_BYTES else None
+    except yaml.YAMLError as error:
+        raise click.ClickException(f"not valid YAML: {error}") from None
+    if not isinstance(pack, dict) or not {"questionnaire", "version", "language", "texts"} <= set(pack):
+        raise click.ClickException("a pack is a YAML mapping with questionnaire, version, language and texts "
+                                   "(at most 1 MB): start from pack-template")
+    added = add_language(_published(str(pack["questionnaire"]), pack["version"]), str(pack["language"]), pack["texts"])
+    click.echo(f"{pack['questionnaire']} v{pack['version']}: {added.language} added, not reviewed yet")
+
+
+@questionnaire_cli.command("review")
+@click.argument("key")
+@click.argument("number", type=int)
+@click.argument("language")
+@click.option("--by", required=True, help="Who reviewed the texts.")
+@click.option("--against", required=True, help="What they were checked against, e.g. the English source.")
+@click.option("--date", "reviewed_on", default=None, help="The day of the review (default: today).")
+@committing
+def questionnaire_review(key, number, language, by, against, reviewed_on):
+    """Mark a language of a version reviewed: production campaigns open only in reviewed languages."""
+    day = parse_datetime(reviewed_on).date() if reviewed_on else None
+    pack = mark_reviewed(_published(key, number), language, by, against, day)
+    click.echo(f"{key} v{number} {language}: reviewed by {pack.reviewed_by} on {pack.reviewed_on} "
+               f"against {pack.reviewed_against}")
+
+
+def _published(key: str, number) -> QuestionnaireVersion:
+    version = questionnaires.find_version(key, number) if isinstance(number, int) else None
+    if version is None:
+        raise click.ClickException(f"no published questionnaire '{key}' version {number}")
+    return version
 
 
 @questionnaire_cli.command("show")
@@ -145,9 +206,11 @@ def questionnaire_show(key, number, lang):
               help="Responses are purged this many months after their wave closes.")
 @click.option("--text-retention-months", type=int, default=12, show_default=True,
               help="Free texts are purged this many months after their wave closes.")
+@click.option("--forces", multiple=True, metavar="LANG=TEXT", help="The police forces residents deal with.")
+@click.option("--organiser", multiple=True, metavar="LANG=TEXT", help="Who runs the survey.")
 @committing
 def campaign_create(slug, city_slug, questionnaire_key, number, access, languages, default_language, threshold,
-                    wave_label, opens, closes, retention_months, text_retention_months):
+                    wave_label, opens, closes, retention_months, text_retention_months, forces, organiser):
     """Create a campaign with its first wave (and, for officers, the wave's key pair, printed once)."""
     from flask import current_app
 
@@ -167,6 +230,8 @@ def campaign_create(slug, city_slug, questionnaire_key, number, access, language
         disclosure_threshold=current_app.config["DEFAULT_DISCLOSURE_THRESHOLD"] if threshold is None else threshold,
         retention_months=retention_months,
         text_retention_months=text_retention_months,
+        forces=_by_language(forces),
+        organiser=_by_language(organiser),
     )
     wave = campaigns.add_wave(campaign, wave_label, parse_datetime(opens), parse_datetime(closes))
     click.echo(f"created {slug} ({audience}, {campaign.access_mode}, {','.join(campaign.languages)}) "
@@ -196,12 +261,40 @@ def campaign_list():
 @campaign_cli.command("open")
 @click.argument("slug")
 @click.option("--wave", "wave_label", default=None, help="Wave to open (created if new; default: the next scheduled).")
+@click.option("--version", "number", type=int, default=None,
+              help="Questionnaire version the wave uses, if new or not started (default: the wave before's).")
 @committing
-def campaign_open(slug, wave_label):
+def campaign_open(slug, wave_label, number):
     """Open fieldwork now (an officers' wave gets its key pair here if it has none: printed once)."""
-    wave = campaigns.open_wave(campaigns.find_campaign(slug), wave_label)
-    click.echo(f"{slug}: wave {wave.label} is open")
+    campaign = campaigns.find_campaign(slug)
+    version = _published(campaign.questionnaire_version.questionnaire.key, number) if number else None
+    wave = campaigns.open_wave(campaign, wave_label, version=version)
+    click.echo(f"{slug}: wave {wave.label} is open, on version {wave.questionnaire_version.number}")
     show_new_wave_key(wave)
+
+
+@campaign_cli.command("texts")
+@click.argument("slug")
+@click.option("--forces", multiple=True, metavar="LANG=TEXT", help="The police forces residents deal with.")
+@click.option("--organiser", multiple=True, metavar="LANG=TEXT", help="Who runs the survey.")
+@committing
+def campaign_texts(slug, forces, organiser):
+    """Give the campaign's own words for the questionnaire's {forces} and {organiser}, per language."""
+    campaign = campaigns.find_campaign(slug)
+    campaigns.set_campaign_texts(campaign, forces=_by_language(forces), organiser=_by_language(organiser))
+    for name in ("forces", "organiser"):
+        for language, given in sorted(getattr(campaign, name).items()):
+            click.echo(f"{slug} {name} ({language}): {given}")
+
+
+def _by_language(pairs) -> dict[str, str]:
+    texts = {}
+    for pair in pairs:
+        language, separator, value = pair.partition("=")
+        if not separator or language.strip() not in SUPPORTED_LANGUAGES or not value.strip():
+            raise click.BadParameter(f"{pair!r}: give LANG=TEXT, LANG among {', '.join(SUPPORTED_LANGUAGES)}")
+        texts[language.strip()] = value.strip()
+    return texts
 
 
 @campaign_cli.command("retention")
@@ -595,11 +688,10 @@ def indicators_rebuild(slugs):
     from sqlalchemy import select
 
     from .campaigns.models import Campaign
-    from .questionnaires.definition import published_definition
-    from .responses.summaries import rebuild_summaries
+    from .responses.summaries import rebuild_campaign_summaries
 
     chosen = [campaigns.find_campaign(slug) for slug in slugs] or db.session.scalars(
         select(Campaign).order_by(Campaign.id)).all()
     for campaign in chosen:
-        rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
+        rebuild_campaign_summaries(campaign)
         click.echo(f"{campaign.slug}: summaries rebuilt")

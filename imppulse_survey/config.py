@@ -133,6 +133,7 @@ class Config:
     TESTING = False
     DEBUG = False
     LANGUAGES = SUPPORTED_LANGUAGES
+    REQUIRE_REVIEWED_LANGUAGES = False
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
     RATELIMIT_ENABLED = True
@@ -205,6 +206,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    #: respondents read only texts a person reviewed: a wave opens only in languages whose pack is marked so
+    REQUIRE_REVIEWED_LANGUAGES = True
 
     def _secret_key(self, environ, instance_path: Path) -> str:
         if not environ.get("SECRET_KEY"):

@@ -13,11 +13,10 @@ from sqlalchemy import text as sql
 from imppulse_survey.campaigns import services as campaigns
 from imppulse_survey.campaigns.models import City, District
 from imppulse_survey.extensions import db
-from imppulse_survey.questionnaires.definition import published_definition
 from imppulse_survey.questionnaires.loader import validate_definition
 from imppulse_survey.questionnaires.services import publish, publish_standard
 from imppulse_survey.responses.models import Answer, Response
-from imppulse_survey.responses.summaries import rebuild_summaries
+from imppulse_survey.responses.summaries import rebuild_campaign_summaries
 
 LANGUAGES = ["en", "fr"]
 
@@ -135,6 +134,8 @@ class Factories:
         campaign = campaigns.create_campaign(
             slug=slug, city=city, version=version or self.version(), access_mode=access_mode,
             languages=list(languages), default_language=languages[0], pilot_label=pilot_label,
+            forces=text("the local police and the national police", languages),
+            organiser=text(f"the City of {city.name}", languages),
         )
         if open_now:
             self.key_wave(campaigns.open_wave(campaign, "baseline"))
@@ -171,7 +172,7 @@ def bulk_load(campaign, responses: list[dict], answers: list[dict]) -> None:
     if db.session.get_bind().dialect.name == "postgresql":  # explicit ids leave the sequence behind
         db.session.execute(sql("SELECT setval(pg_get_serial_sequence('responses', 'id'), "
                                 "(SELECT max(id) FROM responses))"))
-    rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
+    rebuild_campaign_summaries(campaign)
     db.session.commit()
 
 

@@ -35,3 +35,19 @@ def test_every_figure_in_the_api_links_to_it(client, make):
     document = openapi_document()
     assert document["externalDocs"]["url"] == "/en/methodology"
     assert client.get(document["externalDocs"]["url"]).status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_version_1_mirror_pairs_are_named_as_not_comparable(client, lang):
+    from imppulse_survey.questionnaires.loader import load_file
+    from imppulse_survey.questionnaires.services import standard_file
+
+    html = client.get(f"/{lang}/methodology").get_data(as_text=True)
+    first = indicators_of(Definition(load_file(standard_file("officer-feedback", 1))))
+    agreed = [indicator for indicator in first if indicator.mirror_of]
+    assert len(agreed) == 6
+    section = html[html.index('id="mirror"'):html.index('id="weighting"')]
+    for indicator in agreed:
+        assert text_in(indicator.label, lang).replace("'", "&#39;") in section, indicator.key
+    assert ("never as a gap" if lang == "en" else "jamais sous forme") in section
+    assert ("estimated percentage" if lang == "en" else "pourcentage estimé") in html

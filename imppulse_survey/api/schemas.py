@@ -125,6 +125,12 @@ STATUS_DESCRIPTION = ("estimate: the figure and its 95% interval; suppressed: hi
                       "of the wave, or nobody in the cell.")
 FIGURE_STATUSES = ("estimate", "suppressed", "not_enough_variation", "nearly_all", "nearly_none", "weighted_only",
                    "no_data")
+#: series_break: the two waves answered versions that ask the indicator differently in one of the campaign's
+#: languages (series_break_languages): no change is computed
+CHANGE_STATUSES = (*FIGURE_STATUSES, "series_break")
+#: not_comparable: the officers' side does not estimate the residents' percentage (version 1 of the officers'
+#: questionnaire asked whether "most residents" agree): both sides are shown, no gap
+MIRROR_STATUSES = (*FIGURE_STATUSES, "not_comparable")
 
 
 class IndicatorQuerySchema(StrictSchema):
@@ -156,11 +162,20 @@ class CellSchema(FigureFields):
                        "only, not who took part."})
 
 
+class SeriesBreakSchema(Schema):
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+
+
 class IndicatorTableSchema(Schema):
     id = fields.String(required=True)
     label = fields.String(required=True)
     kind = fields.String(required=True, metadata={"description": "mean (a 0-100 score) or proportion (%)."})
     mirror_of = fields.String(allow_none=True)
+    breaks = fields.List(fields.Nested(SeriesBreakSchema), required=True, metadata={
+        "description": "Consecutive released waves whose questionnaire versions ask this indicator differently "
+                       "(in the languages listed): read them as two series, not as a change."})
     cells = fields.List(fields.Nested(CellSchema), required=True)
 
 
@@ -187,8 +202,10 @@ class ChangeSchema(Schema):
     campaign = fields.String(required=True)
     indicator = fields.String(required=True)
     kind = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(FIGURE_STATUSES),
+    status = fields.String(required=True, validate=validate.OneOf(CHANGE_STATUSES),
                            metadata={"description": "estimate when the change could be computed; otherwise why not."})
+    series_break_languages = fields.List(fields.String(), metadata={
+        "description": "With series_break: the campaign's languages in which the two versions differ."})
     method = fields.String(required=True, metadata={
         "description": "Miettinen–Nurminen score interval and test (proportions), Welch (means)."})
     sampling_error_only = fields.Boolean(required=True)
@@ -225,7 +242,7 @@ class SinceSchema(Schema):
 
 class GapChangeSchema(Schema):
     since = fields.Nested(SinceSchema, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(FIGURE_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(MIRROR_STATUSES))
     difference = fields.Float(metadata={"description": "This gap minus the earlier one (points), MOVER interval."})
     ci_low = fields.Float()
     ci_high = fields.Float()
@@ -235,13 +252,15 @@ class MirrorPairSchema(Schema):
     resident_indicator = fields.String(required=True)
     officer_indicator = fields.String(required=True)
     label = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(FIGURE_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(MIRROR_STATUSES))
     method = fields.String(required=True, metadata={"description": "MOVER interval from the two sides' intervals."})
     sampling_error_only = fields.Boolean(required=True)
     residents = fields.Nested(WaveFigureSchema, required=True,
                               metadata={"description": "Always read a gap beside the residents' level."})
     officers = fields.Nested(WaveFigureSchema, required=True)
-    gap = fields.Float(metadata={"description": "Officers' figure minus residents' (points)."})
+    gap = fields.Float(metadata={"description": "Officers' mean estimate minus residents' percentage (points). "
+                                                "Estimates of a share drift towards 50 %: read a gap with the "
+                                                "residents' level beside it, and never rank cities by it."})
     gap_ci_low = fields.Float()
     gap_ci_high = fields.Float()
     gap_change = fields.Nested(GapChangeSchema, metadata={"description": "When since_… waves are given."})

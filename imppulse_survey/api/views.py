@@ -11,10 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from ..campaigns.models import Campaign
+from ..campaigns.texts import campaign_texts
 from ..core.limits import configured, failures_per_address
 from ..extensions import csrf, db, limiter
-from ..i18n import text_in
 from ..questionnaires.definition import item_type
+from ..questionnaires.published import published_definition
 from ..responses.services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 from .openapi import openapi_document
 from .schemas import LanguageQuerySchema, QuestionnaireSchema, SubmissionSchema, SubmittedSchema
@@ -135,11 +136,9 @@ def docs():
 
 def localised(campaign: Campaign, lang: str) -> dict:
     """The published definition with every text in one language: what a client needs to render it."""
-    definition = campaign.questionnaire_version.definition
-    pilot = text_in(campaign.pilot_label, lang) if campaign.pilot_label else ""
-
-    def say(text):
-        return text_in(text, lang).replace("{pilot}", pilot) if text else None
+    version = campaign.version_now
+    definition = published_definition(version).data
+    say = campaign_texts(campaign, lang)
 
     def item_view(item):
         view = {key: item[key] for key in ("key", "type", "required", "show_if") if key in item}
@@ -165,7 +164,7 @@ def localised(campaign: Campaign, lang: str) -> dict:
     return {
         "campaign": campaign.slug,
         "questionnaire": definition["key"],
-        "version": campaign.questionnaire_version.number,
+        "version": version.number,
         "language": lang,
         "languages": campaign.languages,
         "access_mode": campaign.access_mode,

@@ -14,7 +14,7 @@ from .models import Campaign
 def invitation_cards(campaign: Campaign, links: list[str]) -> str:
     """An HTML page of A4 sheets of cards, to print and cut; it holds the tokens, so it is as secret as the CSV."""
     language = campaign.default_language
-    definition = campaign.questionnaire_version.definition
+    definition = campaign.version_now.definition
     cards = [(link, Markup(segno.make(link, error="m").svg_inline(scale=3, border=2))) for link in links]
     with force_locale(language):
         return render_template("campaigns/cards.html", campaign=campaign, cards=cards, language=language,

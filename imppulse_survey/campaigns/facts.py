@@ -16,11 +16,25 @@ from sqlalchemy import bindparam, func, select
 
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.models import QuestionnaireVersion
+from ..questionnaires.models import LanguagePack, QuestionnaireVersion
 from .models import Campaign, District, Wave, is_open
 
 _campaigns, _waves, _versions = Campaign.__table__, Wave.__table__, QuestionnaireVersion.__table__
-_districts = District.__table__
+_districts, _packs = District.__table__, LanguagePack.__table__
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """Enough of a questionnaire version for ``published_definition``: its fingerprint and languages added
+    since, and the definition itself loaded only when a process meets the version for the first time."""
+
+    id: int
+    content_hash: str
+    packs_stamp: int = 0
+
+    @cached_property
+    def definition(self) -> dict:
+        return db.session.scalar(select(_versions.c.definition).where(_versions.c.id == self.id))
 
 
 @dataclass(frozen=True)
@@ -30,22 +44,11 @@ class WaveWindow:
     closes_dt: dt.datetime | None
     #: invitation campaigns: the key officers' answers are sealed to
     public_key: str | None = None
+    #: the questionnaire version its respondents answer
+    version: VersionRef | None = None
 
     def is_open(self, now: dt.datetime) -> bool:
         return is_open(self.opens_dt, self.closes_dt, now)
-
-
-@dataclass(frozen=True)
-class VersionRef:
-    """Enough of a questionnaire version for ``published_definition``: its fingerprint, and the definition
-    itself loaded only when a process meets the version for the first time."""
-
-    id: int
-    content_hash: str
-
-    @cached_property
-    def definition(self) -> dict:
-        return db.session.scalar(select(_versions.c.definition).where(_versions.c.id == self.id))
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,9 @@ class CampaignFacts:
     access_mode: str
     languages: list
     pilot_label: dict
-    questionnaire_version: VersionRef
     waves: tuple[WaveWindow, ...]
     #: district code → id, for the city's districts
     district_ids: dict[int, int]
-
-    @property
-    def questionnaire_version_id(self) -> int:
-        return self.questionnaire_version.id
 
     def current_wave(self, now: dt.datetime | None = None) -> WaveWindow | None:
         now = now or utcnow()
@@ -79,12 +77,16 @@ def _query(dialect: str):
     aggregate = func.json_object_agg if dialect == "postgresql" else func.json_group_object
     districts = (select(aggregate(_districts.c.code, _districts.c.id))
                  .where(_districts.c.city_id == _campaigns.c.city_id).scalar_subquery())
+    packs_stamp = (select(func.coalesce(func.max(_packs.c.id), 0))
+                   .where(_packs.c.questionnaire_version_id == _waves.c.questionnaire_version_id,
+                          _packs.c.texts.is_not(None)).scalar_subquery())
     return (
         select(_campaigns.c.id, _campaigns.c.slug, _campaigns.c.city_id, _campaigns.c.access_mode,
-               _campaigns.c.languages, _campaigns.c.pilot_label, _versions.c.id, _versions.c.content_hash,
-               districts, _waves.c.id, _waves.c.opens_dt, _waves.c.closes_dt, _waves.c.public_key)
-        .join(_versions, _versions.c.id == _campaigns.c.questionnaire_version_id)
+               _campaigns.c.languages, _campaigns.c.pilot_label, districts,
+               _waves.c.id, _waves.c.opens_dt, _waves.c.closes_dt, _waves.c.public_key,
+               _versions.c.id, _versions.c.content_hash, packs_stamp)
         .outerjoin(_waves, _waves.c.campaign_id == _campaigns.c.id)
+        .outerjoin(_versions, _versions.c.id == _waves.c.questionnaire_version_id)
         # the slug as a parameter: the statement is built and its cache key made once, not per submission
         # (a new .where() each time cost three times the query itself)
         .where(_campaigns.c.slug == bindparam("slug"))
@@ -100,8 +102,7 @@ def campaign_facts(slug: str) -> CampaignFacts | None:
     if not rows:
         return None
     first = rows[0]
-    districts = first[8] if isinstance(first[8], dict) else json.loads(first[8] or "{}")  # SQLite: JSON text
-    waves = tuple(WaveWindow(*row[9:13]) for row in rows if row[9] is not None)
-    return CampaignFacts(first[0], first[1], first[2], first[3], first[4], first[5] or {},
-                         VersionRef(first[6], first[7]), waves,
+    districts = first[6] if isinstance(first[6], dict) else json.loads(first[6] or "{}")  # SQLite: JSON text
+    waves = tuple(WaveWindow(*row[7:11], VersionRef(*row[11:14])) for row in rows if row[7] is not None)
+    return CampaignFacts(first[0], first[1], first[2], first[3], first[4], first[5] or {}, waves,
                          {int(code): district_id for code, district_id in (districts or {}).items()})

@@ -80,7 +80,7 @@ class Campaign(db.Model):
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
     #: ``resident`` or ``officer``
     audience: Mapped[str] = mapped_column(String(16))
-    #: the questionnaire version that new responses answer
+    #: the questionnaire version a new wave uses unless it names another (each wave names its own)
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
     #: ``open`` (anyone with the link) or ``invitation`` (single-use tokens)
     access_mode: Mapped[str] = mapped_column(String(16))
@@ -92,6 +92,11 @@ class Campaign(db.Model):
     disclosure_threshold: Mapped[int] = mapped_column(default=10)
     #: the name of the city's pilot actions per language, shown in ``pilot_only`` items; empty: none
     pilot_label: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the police forces residents deal with, per language ("la police nationale et la police municipale"):
+    #: the questionnaire's ``{forces}``
+    forces: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    #: who runs the survey, per language ("la Ville de Nantes"): the questionnaire's ``{organiser}``
+    organiser: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     #: responses are purged this many months after their wave closed (``flask imppulse purge``)
     retention_months: Mapped[int] = mapped_column(default=60, server_default="60")
     #: free texts are purged sooner: they are the likeliest to name someone
@@ -117,6 +122,12 @@ class Campaign(db.Model):
         """The wave taking responses now, if any."""
         now = now or utcnow()
         return next((wave for wave in self.waves if wave.is_open(now)), None)
+
+    @property
+    def version_now(self) -> QuestionnaireVersion:
+        """The version respondents see: the open wave's, else the last wave's, else the campaign's."""
+        wave = self.current_wave() or (self.waves[-1] if self.waves else None)
+        return wave.questionnaire_version if wave is not None else self.questionnaire_version
 
     def __repr__(self) -> str:
         return f"<Campaign {self.slug}>"
@@ -155,6 +166,10 @@ class Wave(db.Model):
     released_dt: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: how its respondents came (RECRUITMENT_MODES)
     recruitment_mode: Mapped[str] = mapped_column(String(16), default="open_link", server_default="open_link")
+    #: the questionnaire version its respondents answer: a follow-up wave may move to a later version
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
 
     @property
     def is_self_selected(self) -> bool:

@@ -23,10 +23,10 @@ def campaign_link(campaign: Campaign, language: str, base_url: str) -> str:
 def poster_svg(campaign: Campaign, language: str, base_url: str) -> str:
     """An A4 SVG poster: the survey's title, the city, the QR code and the link written out."""
     link = campaign_link(campaign, language, base_url)
-    title = text_in(campaign.questionnaire_version.definition["title"], language)
+    title = text_in(campaign.version_now.definition["title"], language)
     with force_locale(language):
         call = _("Scan the code with your phone to answer. It is anonymous and takes about %(minutes)s minutes.",
-                 minutes=campaign.questionnaire_version.definition["duration_minutes"])
+                 minutes=campaign.version_now.definition["duration_minutes"])
         typed = _("Or type this address:")
     qr_svg = io.BytesIO()
     segno.make(link, error="m").save(qr_svg, kind="svg", xmldecl=False, svgns=False, scale=1, border=4,

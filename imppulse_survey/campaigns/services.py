@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Sequence
 from itertools import groupby
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +16,9 @@ from ..core.keys import keyed_hash
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.models import QuestionnaireVersion
+from ..questionnaires.packs import available_languages, unreviewed_languages
 from .models import ACCESS_MODES, AUDIENCES, MINIMUM_DISCLOSURE_THRESHOLD, Campaign, City, Invitation, Wave
+from .texts import unfilled
 
 TOKEN_BYTES = 32  # 256 bits from the operating system's generator
 #: slugs and wave labels appear in links, file names and pages: plain lower-case words and hyphens only
@@ -63,6 +66,8 @@ def create_campaign(
     default_language: str,
     disclosure_threshold: int = 10,
     pilot_label: dict | None = None,
+    forces: dict | None = None,
+    organiser: dict | None = None,
     retention_months: int = 60,
     text_retention_months: int = 12,
 ) -> Campaign:
@@ -78,7 +83,7 @@ def create_campaign(
         problems.append(f"audience must be one of {', '.join(AUDIENCES)}")
     if audience == "officer" and access_mode != "invitation":
         problems.append("officer campaigns are by invitation only, so that each officer answers once")
-    offered = version.definition["languages"]
+    offered = available_languages(version)
     unknown = [language for language in languages if language not in offered]
     if not languages or unknown:
         problems.append(f"languages must be among the questionnaire's: {', '.join(offered)}")
@@ -104,7 +109,7 @@ def create_campaign(
         text_retention_months=text_retention_months,
     )
     db.session.add(campaign)
-    db.session.flush()
+    set_campaign_texts(campaign, forces or {}, organiser or {})
     return campaign
 
 
@@ -130,7 +135,9 @@ def set_threshold(campaign: Campaign, threshold: int, now: dt.datetime | None = 
     db.session.flush()
 
 
-def add_wave(campaign: Campaign, label: str, opens_dt: dt.datetime | None = None, closes_dt=None) -> Wave:
+def add_wave(campaign: Campaign, label: str, opens_dt: dt.datetime | None = None, closes_dt=None,
+             version: QuestionnaireVersion | None = None) -> Wave:
+    """A new wave, answering ``version`` (of the campaign's questionnaire), else the version of the wave before."""
     if not LABEL_PATTERN.fullmatch(label):
         raise CampaignError("a wave label is 1 to 64 lower-case letters, digits, hyphens or underscores, e.g. baseline")
     if any(wave.label == label for wave in campaign.waves):
@@ -138,14 +145,75 @@ def add_wave(campaign: Campaign, label: str, opens_dt: dt.datetime | None = None
     if opens_dt and closes_dt and closes_dt <= opens_dt:
         raise CampaignError("a wave must close after it opens")
     position = max((wave.position for wave in campaign.waves), default=0) + 1
+    if version is None:
+        version = campaign.waves[-1].questionnaire_version if campaign.waves else campaign.questionnaire_version
+    _check_same_questionnaire(campaign, version)
+    if opens_dt is not None:
+        _check_ready(campaign, version, _reviewed_required())
     wave = Wave(campaign=campaign, label=label, position=position, opens_dt=opens_dt, closes_dt=closes_dt,
-                recruitment_mode="invitations" if campaign.access_mode == "invitation" else "open_link")
+                recruitment_mode="invitations" if campaign.access_mode == "invitation" else "open_link",
+                questionnaire_version=version)
     db.session.add(wave)
     db.session.flush()
     return wave
 
 
-def open_wave(campaign: Campaign, label: str | None = None, now: dt.datetime | None = None) -> Wave:
+MAX_CAMPAIGN_TEXT = 300
+
+
+def set_campaign_texts(campaign: Campaign, forces: dict[str, str], organiser: dict[str, str]) -> None:
+    """Set the campaign's words for {forces} and {organiser} in the languages given (others are kept)."""
+    for name, given in (("forces", forces), ("organiser", organiser)):
+        for language, value in given.items():
+            if language not in campaign.languages:
+                raise CampaignError(f"{campaign.slug} does not offer {language}")
+            if not value.strip() or len(value) > MAX_CAMPAIGN_TEXT or "{" in value:
+                raise CampaignError(f"{name} ({language}) is 1 to {MAX_CAMPAIGN_TEXT} characters, with no braces")
+        setattr(campaign, name, {**(getattr(campaign, name) or {}), **given})
+    db.session.flush()
+
+
+def set_wave_version(wave: Wave, version: QuestionnaireVersion, now: dt.datetime | None = None) -> None:
+    """Move a wave that has not started to another version of its campaign's questionnaire."""
+    if wave.status(now) != "scheduled":
+        raise CampaignError(f"wave {wave.label} has started: its respondents answered version "
+                            f"{wave.questionnaire_version.number}, which it keeps")
+    _check_same_questionnaire(wave.campaign, version)
+    wave.questionnaire_version = version
+    db.session.flush()
+
+
+def _check_same_questionnaire(campaign: Campaign, version: QuestionnaireVersion) -> None:
+    if version.questionnaire_id != campaign.questionnaire_version.questionnaire_id:
+        raise CampaignError(f"{campaign.slug} uses {campaign.questionnaire_version.questionnaire.key}; a wave cannot "
+                            f"move to {version.questionnaire.key}")
+    missing = sorted(set(campaign.languages) - set(available_languages(version)))
+    if missing:
+        raise CampaignError(f"version {version.number} of {version.questionnaire.key} has no "
+                            f"{', '.join(missing)} texts, which {campaign.slug} offers")
+
+
+def _reviewed_required() -> bool:
+    return current_app.config.get("REQUIRE_REVIEWED_LANGUAGES", False)
+
+
+def _check_ready(campaign: Campaign, version: QuestionnaireVersion, require_reviewed: bool) -> None:
+    """A wave opens only where respondents would read every text whole: the campaign's own words given for
+    the version's placeholders, and (in production) every language's texts reviewed."""
+    problems = []
+    missing = unfilled(campaign, version.definition)
+    if missing:
+        problems.append(f"{campaign.slug} must give its {', '.join(missing)} first (campaign texts)")
+    unreviewed = unreviewed_languages(version, campaign.languages) if require_reviewed else []
+    if unreviewed:
+        problems.append(f"the {', '.join(unreviewed)} texts of {version.questionnaire.key} version {version.number} "
+                        f"are not marked reviewed (questionnaire review)")
+    if problems:
+        raise CampaignError("; ".join(problems))
+
+
+def open_wave(campaign: Campaign, label: str | None = None, now: dt.datetime | None = None,
+              version: QuestionnaireVersion | None = None, require_reviewed: bool | None = None) -> Wave:
     """Start fieldwork now: for the named wave (created if new), else the next scheduled one.
 
     Any other open wave of the campaign closes, so that a response always belongs to exactly one wave.
@@ -157,9 +225,13 @@ def open_wave(campaign: Campaign, label: str | None = None, now: dt.datetime | N
         if wave is None:
             raise CampaignError(f"{campaign.slug} has no scheduled wave; name the wave to open")
     if wave is None:
-        wave = add_wave(campaign, label)
+        wave = add_wave(campaign, label, version=version)
+    elif version is not None and version is not wave.questionnaire_version:
+        set_wave_version(wave, version, now)
     if wave.released_dt is not None:
         raise CampaignError(f"wave {wave.label} of {campaign.slug} is released and cannot take answers again")
+    _check_ready(campaign, wave.questionnaire_version,
+                 _reviewed_required() if require_reviewed is None else require_reviewed)
     for other in campaign.waves:
         if other is not wave and other.is_open(now):
             other.closes_dt = now

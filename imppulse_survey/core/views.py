@@ -28,9 +28,10 @@ def methodology(lang: str):
     """How every figure is made: linked from every output and from the OpenAPI document."""
     if lang not in supported_languages():
         abort(404)
-    from ..releases.methodology import standard_indicators
+    from ..releases.methodology import earlier_mirrors, standard_indicators
 
-    return render_template("core/methodology.html", questionnaires=standard_indicators())
+    return render_template("core/methodology.html", questionnaires=standard_indicators(),
+                           earlier_mirrors=earlier_mirrors())
 
 
 @bp.get("/healthz")

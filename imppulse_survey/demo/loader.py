@@ -27,7 +27,7 @@ from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign, City, District, Wave
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.services import publish_standard
+from ..questionnaires.services import publish_standard_versions
 from ..releases.services import current_release, make_release, release
 from ..responses.models import Response, SpentBallot
 from ..responses.services import submit
@@ -43,8 +43,9 @@ CAMPAIGN_PLANS = (
     ("resident", "residents", "resident-perception", 320),
     ("officer", "officers", "officer-feedback", 64),
 )
-#: (label, opens so many days ago, closes so many days ago or None: still open)
-WAVE_PLANS = (("baseline", 300, 240), ("follow-up", 40, None))
+#: (label, opens so many days ago, closes so many days ago or None: still open, questionnaire version): the
+#: follow-up moves to version 2, so the demo shows series that continue, series that break, and mirrors that compare
+WAVE_PLANS = (("baseline", 300, 240, 1), ("follow-up", 40, None, 2))
 
 PILOT_LABEL = {
     "en": "the neighbourhood meetings between residents and the police",
@@ -68,18 +69,18 @@ class DemoSummary:
 def load_demo(seed: int = 2026, progress: Callable[[str], None] = lambda message: None,
               responses_per_wave: dict[str, int] | None = None) -> DemoSummary:
     summary = DemoSummary()
-    versions = publish_standard()
+    versions = publish_standard_versions()
     today = utcnow()
     for city_data in yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))["cities"]:
         city = _upsert_city(city_data)
         summary.cities += 1
         for audience, suffix, questionnaire_key, per_wave in CAMPAIGN_PLANS:
-            version = versions[questionnaire_key]
-            campaign = _campaign(city, f"{city.slug}-{suffix}", version, audience, city_data)
+            campaign = _campaign(city, f"{city.slug}-{suffix}", versions[questionnaire_key][WAVE_PLANS[0][3]], audience,
+                                 city_data)
             summary.campaigns += 1
             target = (responses_per_wave or {}).get(audience, per_wave)
-            for label, opens_ago, closes_ago in WAVE_PLANS:
-                wave = _wave(campaign, label, today, opens_ago, closes_ago)
+            for label, opens_ago, closes_ago, number in WAVE_PLANS:
+                wave = _wave(campaign, label, today, opens_ago, closes_ago, versions[questionnaire_key][number])
                 added = _simulate_wave(campaign, wave, target, seed, today.date())
                 summary.new_responses += added
                 if added:
@@ -112,6 +113,9 @@ def _upsert_city(data: dict) -> City:
 def _campaign(city: City, slug: str, version, audience: str, city_data: dict) -> Campaign:
     campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
     if campaign is not None:
+        # a demo made before campaigns named their forces and organiser: version 2 needs them
+        campaign.forces = campaign.forces or _in(city_data["forces"], campaign.languages)
+        campaign.organiser = campaign.organiser or _in(city_data["organiser"], campaign.languages)
         return campaign
     offered = version.definition["languages"]
     wanted = city_data.get("languages", [city.default_language, "en"]) if audience == "resident" else [
@@ -125,17 +129,23 @@ def _campaign(city: City, slug: str, version, audience: str, city_data: dict) ->
         languages=languages,
         default_language=languages[0],
         disclosure_threshold=10,
-        pilot_label={language: PILOT_LABEL[language] for language in languages},
+        pilot_label=_in(PILOT_LABEL, languages),
+        forces=_in(city_data["forces"], languages),
+        organiser=_in(city_data["organiser"], languages),
     )
 
 
-def _wave(campaign: Campaign, label: str, now: dt.datetime, opens_ago: int, closes_ago: int | None) -> Wave:
+def _in(texts: dict, languages) -> dict:
+    return {language: texts[language] for language in languages}
+
+
+def _wave(campaign: Campaign, label: str, now: dt.datetime, opens_ago: int, closes_ago: int | None, version) -> Wave:
     wave = next((wave for wave in campaign.waves if wave.label == label), None)
     if wave is not None:
         return wave
     opens = (now - dt.timedelta(days=opens_ago)).replace(hour=6, minute=0, second=0, microsecond=0)
     closes = None if closes_ago is None else opens + dt.timedelta(days=opens_ago - closes_ago)
-    return campaigns.add_wave(campaign, label, opens, closes)
+    return campaigns.add_wave(campaign, label, opens, closes, version=version)
 
 
 def _simulate_wave(campaign: Campaign, wave: Wave, target: int, seed: int, today: dt.date) -> int:

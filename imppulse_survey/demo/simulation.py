@@ -11,7 +11,8 @@ import random
 import zlib
 
 from ..campaigns.models import Campaign, Wave
-from ..questionnaires.definition import item_type, published_definition
+from ..questionnaires.definition import item_type
+from ..questionnaires.published import published_definition
 from ..questionnaires.types import NO_CONTEXT
 
 DONT_KNOW_SHARE = 0.05
@@ -25,7 +26,7 @@ class Respondent:
     def __init__(self, campaign: Campaign, wave: Wave, seed: int):
         self.random = random.Random(seed)
         self.campaign = campaign
-        self.definition = published_definition(campaign.questionnaire_version)
+        self.definition = published_definition(wave.questionnaire_version)
         self.language = self._language()
         districts = campaign.city.districts
         self.district = self.random.choices(districts, weights=[d.population or 1 for d in districts])[0] if districts else None

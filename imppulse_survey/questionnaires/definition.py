@@ -104,16 +104,3 @@ class Definition:
 
 def item_type(item: Mapping) -> ItemType:
     return ITEM_TYPES[item["type"]]
-
-
-
-_published: dict[str, Definition] = {}
-
-
-def published_definition(version) -> Definition:
-    """The definition of a published version, parsed once per process: a version never changes, and the
-    cache is keyed by its content fingerprint, so equal content is equal whatever the row."""
-    definition = _published.get(version.content_hash)
-    if definition is None:
-        definition = _published.setdefault(version.content_hash, Definition(version.definition))
-    return definition

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from sqlalchemy import func, select
 
 from ..extensions import db
+from .definition import Definition
 from .loader import content_hash, load_file
 from .models import Questionnaire, QuestionnaireVersion
+from .packs import ensure_packs, mark_reviewed
 
 STANDARD_DIRECTORY = Path(__file__).resolve().parent.parent / "standard"
 STANDARD_KEYS = ("resident-perception", "officer-feedback")
 #: the shipped versions of each standard questionnaire, oldest first; each is published in this order
-STANDARD_VERSIONS = (1,)
+STANDARD_VERSIONS = (1, 2)
 
 
 def standard_file(key: str, version: int = STANDARD_VERSIONS[-1]) -> Path:
@@ -37,6 +40,7 @@ def publish(definition: dict) -> tuple[QuestionnaireVersion, bool]:
     )
     if existing is not None:
         return existing, False
+    _check_comparability(questionnaire, definition)
     number = db.session.scalar(
         select(func.coalesce(func.max(QuestionnaireVersion.number), 0)).filter_by(questionnaire_id=questionnaire.id)
     )
@@ -45,7 +49,23 @@ def publish(definition: dict) -> tuple[QuestionnaireVersion, bool]:
     )
     db.session.add(version)
     db.session.flush()
+    ensure_packs(version)
     return version, True
+
+
+def _check_comparability(questionnaire: Questionnaire, definition: dict) -> None:
+    """What a file says compares with an earlier version must be there to compare with."""
+    link = definition.get("comparable_with")
+    if not link:
+        return
+    earlier = next((version for version in questionnaire.versions if version.number == link["version"]), None)
+    if earlier is None:
+        raise ValueError(f"{definition['key']}: comparable_with names version {link['version']}, which is not published")
+    earlier_keys = set(Definition(earlier.definition).item_by_answer_key)
+    unknown = sorted(set(link["items"]) - earlier_keys)
+    if unknown:
+        raise ValueError(f"{definition['key']}: comparable_with names {', '.join(unknown)}, which version "
+                         f"{link['version']} does not ask")
 
 
 def publish_file(path: str | Path) -> tuple[QuestionnaireVersion, bool]:
@@ -53,9 +73,23 @@ def publish_file(path: str | Path) -> tuple[QuestionnaireVersion, bool]:
 
 
 def publish_standard() -> dict[str, QuestionnaireVersion]:
-    """Publish the shipped questionnaires (a no-op for those already published unchanged)."""
-    return {key: [publish_file(standard_file(key, number))[0] for number in STANDARD_VERSIONS][-1]
-            for key in STANDARD_KEYS}
+    """Publish the shipped questionnaires (a no-op for those already published unchanged); their latest versions."""
+    return {key: versions[STANDARD_VERSIONS[-1]] for key, versions in publish_standard_versions().items()}
+
+
+def publish_standard_versions() -> dict[str, dict[int, QuestionnaireVersion]]:
+    """Every shipped version of each standard questionnaire, in order, with the review marks shipped with them."""
+    marks = yaml.safe_load((STANDARD_DIRECTORY / "reviews.yaml").read_text(encoding="utf-8"))
+    published = {}
+    for key in STANDARD_KEYS:
+        published[key] = {number: publish_file(standard_file(key, number))[0] for number in STANDARD_VERSIONS}
+        for number, mark in (marks.get(key) or {}).items():
+            version = published[key][number]
+            ensure_packs(version)
+            for pack in version.language_packs:
+                if pack.language in mark["languages"] and not pack.is_reviewed:
+                    mark_reviewed(version, pack.language, mark["by"], mark["against"], mark["date"])
+    return published
 
 
 def find_version(key: str, number: int | None = None) -> QuestionnaireVersion | None:

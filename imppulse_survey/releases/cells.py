@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..campaigns.models import Campaign, Wave
 from ..extensions import db
 from ..indicators.summaries import cell_sums
-from ..questionnaires.definition import published_definition
+from ..questionnaires.published import published_definition
 from ..questionnaires.scoring import Indicator, indicators_of
 from ..weighting.models import WeightSet
 from ..weighting.services import weight_sets
@@ -51,15 +51,16 @@ class Sums:
         return cls(*(getattr(cell, field.name) for field in fields(cls)))
 
 
-def campaign_tables(campaign: Campaign) -> list[Table]:
-    definition = published_definition(campaign.questionnaire_version)
-    return releasable_tables(campaign.audience, definition, grouped=bool(groups_of(campaign)))
+def campaign_tables(campaign: Campaign, wave: Wave | None = None) -> list[Table]:
+    """The releasable tables of a wave (by default, of the version respondents answer now)."""
+    version = wave.questionnaire_version if wave is not None else campaign.version_now
+    return releasable_tables(campaign.audience, published_definition(version), grouped=bool(groups_of(campaign)))
 
 
 def build_cells(campaign: Campaign, wave: Wave, weights: WeightSet | None, earlier: list[Release]) -> list[ReleaseCell]:
-    indicators = indicators_of(published_definition(campaign.questionnaire_version))
+    indicators = indicators_of(published_definition(wave.questionnaire_version))
     groups = groups_of(campaign)
-    tables = campaign_tables(campaign)
+    tables = campaign_tables(campaign, wave)
     sums = counted(campaign, wave, indicators, tables, groups)
     flags = variations(campaign, [wave.id], indicators, tables, sums)
     own = _own_cells(campaign, wave, indicators, tables, groups, sums, flags, weights, earlier)

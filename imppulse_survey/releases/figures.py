@@ -16,13 +16,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from ..campaigns.models import Campaign, Wave
 from ..extensions import db
 from ..i18n import text_in
 from ..indicators.aggregation import CellSums
 from ..indicators.statistics import Estimate, change, estimates, gap_change, mover_gap
-from ..questionnaires.definition import published_definition
+from ..questionnaires.comparability import indicator_break
+from ..questionnaires.published import published_definition
 from ..questionnaires.scoring import Indicator, indicators_of
 from .models import Release, ReleaseCell
 from .noise import Noise, cell_noise, noisy_sums, shown_n, widened
@@ -33,6 +35,10 @@ CARE_BELOW = 30  # bases under 30 are flagged "interpret with care"
 DECIMALS = 1  # every estimate, interval, change and gap is rounded to one decimal, everywhere
 ESTIMATE = "estimate"
 NO_DATA = "no_data"
+#: a change between two waves whose versions ask the indicator differently (in one of the campaign's languages)
+SERIES_BREAK = "series_break"
+#: a mirror pair whose officers' side does not estimate the residents' figure (version 1)
+NOT_COMPARABLE = "not_comparable"
 TOTAL: Table = ()
 
 
@@ -53,8 +59,25 @@ def rounded(value: float | None) -> float | None:
 
 
 def campaign_indicators(campaign: Campaign, keys: list[str] | None = None) -> list[Indicator]:
-    return [indicator for indicator in indicators_of(published_definition(campaign.questionnaire_version))
-            if keys is None or indicator.key in keys]
+    """The indicators of every version the campaign's waves use, latest first: an indicator a later version
+    dropped still has its earlier waves' figures."""
+    versions = sorted({wave.questionnaire_version for wave in campaign.waves} or {campaign.questionnaire_version},
+                      key=lambda version: -version.number)
+    found: dict[str, Indicator] = {}
+    for version in versions:
+        for indicator in indicators_of(published_definition(version)):
+            found.setdefault(indicator.key, indicator)
+    return [indicator for indicator in found.values() if keys is None or indicator.key in keys]
+
+
+def wave_indicator(wave: Wave, key: str) -> Indicator | None:
+    return next((found for found in indicators_of(published_definition(wave.questionnaire_version))
+                 if found.key == key), None)
+
+
+def series_break(campaign: Campaign, key: str, first: Wave, second: Wave) -> list[str]:
+    """The campaign's languages in which indicator ``key`` does not compare between two waves ([] if it does)."""
+    return indicator_break(key, first.questionnaire_version, second.questionnaire_version, campaign.languages)
 
 
 def sums_of(cell: ReleaseCell, weighted: bool) -> CellSums:
@@ -118,10 +141,17 @@ def indicator_tables(campaign: Campaign, table: Table, labels: list[str] | None,
         for indicator, row in found:
             rows[indicator].append(row)
     tables = [{"id": indicator.key, "label": text_in(indicator.label, lang), "kind": indicator.kind,
-               "mirror_of": indicator.mirror_of,
+               "mirror_of": indicator.mirror_of, "breaks": _breaks(campaign, indicator.key, chosen),
                "cells": sorted(rows[indicator.key], key=lambda row: tuple(map(_order, row["dimensions"].values())))}
               for indicator in indicators]
     return [period.label for period in chosen], tables
+
+
+def _breaks(campaign: Campaign, key: str, periods: list[Period]) -> list[dict]:
+    """Where the indicator's series breaks between one released wave and the next (versions that do not compare)."""
+    waves = [period.release.wave for period in periods if period.pooling_id is None]
+    return [{"from_": first.label, "to": second.label, "languages": broken}
+            for first, second in pairwise(waves) if (broken := series_break(campaign, key, first, second))]
 
 
 def _period_rows(period: Period, table: Table, kinds: tuple, weighted: bool, public: bool) -> list[tuple[str, dict]]:
@@ -178,6 +208,9 @@ def wave_change(campaign: Campaign, indicator: Indicator, before: Wave, after: W
     result = {"from_": _side(before, first), "to": _side(after, second),
               "sampling_error_only": before.is_self_selected or after.is_self_selected,
               "method": "Miettinen–Nurminen score" if indicator.kind == "proportion" else "Welch"}
+    broken = series_break(campaign, indicator.key, before, after)
+    if broken:
+        return {**result, "status": SERIES_BREAK, "series_break_languages": broken}
     status = _combined_status(first, second)
     found = change(indicator.kind, first.exact, second.exact) if status == ESTIMATE else None
     if status == ESTIMATE and found is None:
@@ -204,12 +237,14 @@ def _combined_status(*parts: Figure) -> str:
 
 def mirror_pairs(residents: Campaign, resident_wave: Wave, officers: Campaign, officer_wave: Wave,
                  lang: str, public: bool = False, since: tuple[Wave, Wave] | None = None) -> list[dict]:
-    """Officers' figure beside residents' on the same construct, for the two waves the caller chose; the gap is
-    officers' figure minus residents', with a MOVER interval; the residents' level is always given with it. With
-    ``since`` (an earlier residents' wave and officers' wave), how the gap moved since then, by MOVER too."""
-    resident_indicators = {indicator.key: indicator for indicator in campaign_indicators(residents)}
+    """Officers' estimate of a residents' figure beside that figure, for the two waves the caller chose; the gap is
+    officers' mean estimate minus residents' percentage, with a MOVER interval; the residents' level is always
+    given with it. With ``since`` (an earlier residents' wave and officers' wave), how the gap moved since then,
+    by MOVER too. A pair whose officers' side is not an estimate of the residents' percentage (version 1 asked
+    officers to agree that "most residents" trust) is shown side by side, marked not comparable, with no gap."""
+    resident_indicators = {indicator.key: indicator for indicator in _wave_indicators(resident_wave)}
     pairs = []
-    for officer_indicator in campaign_indicators(officers):
+    for officer_indicator in _wave_indicators(officer_wave):
         resident_indicator = resident_indicators.get(officer_indicator.mirror_of or "")
         if resident_indicator is None:
             continue
@@ -223,7 +258,7 @@ def mirror_pairs(residents: Campaign, resident_wave: Wave, officers: Campaign, o
         if gap is not None:
             pair.update(gap=rounded(gap.difference), gap_ci_low=rounded(gap.ci_low), gap_ci_high=rounded(gap.ci_high))
         if since is not None:
-            *_, earlier_status, earlier = _gap(sides, since, public)
+            *_, earlier_status, earlier = _gap(_sides_in(since, residents, officers, sides), since, public)
             moved = gap_change(gap, earlier) if gap is not None and earlier is not None else None
             pair["gap_change"] = {"since": {"resident_wave": since[0].label, "officer_wave": since[1].label},
                                   "status": status if status != ESTIMATE else earlier_status}
@@ -234,10 +269,31 @@ def mirror_pairs(residents: Campaign, resident_wave: Wave, officers: Campaign, o
     return pairs
 
 
+def _wave_indicators(wave: Wave) -> list[Indicator]:
+    return indicators_of(published_definition(wave.questionnaire_version))
+
+
+def _sides_in(waves: tuple[Wave, Wave], residents: Campaign, officers: Campaign, sides) -> tuple:
+    """The pair's indicators as the versions of two earlier waves define them (absent: None)."""
+    (_, resident_indicator), (_, officer_indicator) = sides
+    return ((residents, wave_indicator(waves[0], resident_indicator.key)),
+            (officers, wave_indicator(waves[1], officer_indicator.key)))
+
+
+def is_mirror(resident_indicator: Indicator | None, officer_indicator: Indicator | None) -> bool:
+    """Officers estimate the residents' percentage: a mean estimate out of 10 against a share (MEASURES.md)."""
+    return (resident_indicator is not None and officer_indicator is not None
+            and (officer_indicator.kind, resident_indicator.kind) == ("estimate", "proportion"))
+
+
 def _gap(sides, waves: tuple[Wave, Wave], public: bool):
     """Residents' and officers' figures in the two waves, the pair's status, and the gap (None if not computed)."""
     (residents, resident_indicator), (officers, officer_indicator) = sides
-    resident = total_figure(residents, resident_indicator, waves[0], weighted=True, public=public)
-    officer = total_figure(officers, officer_indicator, waves[1], weighted=False, public=public)
+    resident, officer = (total_figure(campaign, indicator, wave, weighted=weighted, public=public)
+                         if indicator is not None else Figure(NO_DATA)
+                         for campaign, indicator, wave, weighted in ((residents, resident_indicator, waves[0], True),
+                                                                      (officers, officer_indicator, waves[1], False)))
+    if not is_mirror(resident_indicator, officer_indicator):
+        return resident, officer, NOT_COMPARABLE, None
     status = _combined_status(resident, officer)
     return resident, officer, status, mover_gap(officer.exact, resident.exact) if status == ESTIMATE else None

@@ -9,7 +9,7 @@ from functools import cache
 from ..questionnaires.definition import Definition
 from ..questionnaires.loader import load_file
 from ..questionnaires.scoring import indicators_of
-from ..questionnaires.services import STANDARD_KEYS, standard_file
+from ..questionnaires.services import STANDARD_KEYS, STANDARD_VERSIONS, standard_file
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,15 @@ def standard_indicators() -> tuple[DescribedQuestionnaire, ...]:
         described.append(DescribedQuestionnaire(key, definition.data["title"], definition.data["audience"],
                                                 tuple(rows)))
     return tuple(described)
+
+
+@cache
+def earlier_mirrors() -> tuple[dict, ...]:
+    """The labels of the officers' mirror indicators of earlier versions that were not estimates: shown, never
+    compared as a gap (MEASURES.md, "Mirror pairs")."""
+    return tuple(indicator.label for number in STANDARD_VERSIONS[:-1]
+                 for indicator in indicators_of(Definition(load_file(standard_file("officer-feedback", number))))
+                 if indicator.mirror_of and indicator.kind != "estimate")
 
 
 def _texts(definition: Definition, indicator) -> tuple[dict, ...]:

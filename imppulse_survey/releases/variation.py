@@ -27,7 +27,7 @@ def variations(campaign: Campaign, wave_ids: list[int], indicators: list[Indicat
     officers = campaign.audience == "officer"
     modal = {}
     if officers:
-        means = [indicator for indicator in indicators if indicator.kind == "mean"]
+        means = [indicator for indicator in indicators if indicator.kind != "proportion"]
         modal = {(indicator, table, categories(table, values, campaign.district_codes)): count
                  for (indicator, table, values), count in modal_counts(campaign.id, means, tables, wave_ids).items()}
     flags = {}

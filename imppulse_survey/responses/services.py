@@ -23,7 +23,8 @@ from ..core.database import ChildRows, begin_write, insert_rows, insert_with_chi
 from ..core.keys import keyed_hash
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.definition import Definition, published_definition
+from ..questionnaires.definition import Definition
+from ..questionnaires.published import published_definition
 from ..questionnaires.types import Stored
 from . import ballots, drafts
 from .models import Answer, IndicatorSummary, Response, SealedResponse, SpentBallot, TextAnswer
@@ -141,7 +142,7 @@ def _store_open(campaign: CampaignFacts, wave: WaveWindow | None, submission: _S
     values = {  # RESPONSE_COLUMNS
         "campaign_id": campaign.id,
         "wave_id": wave.id,
-        "questionnaire_version_id": campaign.questionnaire_version_id,
+        "questionnaire_version_id": wave.version.id,
         "language": submission.language,
         "district_id": district_id,
         "channel": submission.channel,
@@ -185,7 +186,7 @@ def _store_sealed(campaign: CampaignFacts, wave: WaveWindow | None, submission: 
     begin_write()
     if not _spend(ballot, submission.submission_hash):
         return SubmissionResult(None, created=False, sealed=True)
-    payload = {"version": campaign.questionnaire_version_id, "language": submission.language,
+    payload = {"version": wave.version.id, "language": submission.language,
                "channel": submission.channel, "district": district_id, "answers": cleaned}
     sealed = seal(wave.public_key, payload, sealed_size(definition))
     db.session.execute(insert(SealedResponse.__table__).values(wave_id=wave.id, sealed=sealed))
@@ -229,7 +230,7 @@ def _checked(campaign: CampaignFacts, wave: WaveWindow | None, submission: _Subm
     """The definition, cleaned answers and district id of a submission that may be stored."""
     if wave is None:
         raise CampaignNotOpen(campaign.slug)
-    definition = published_definition(campaign.questionnaire_version)
+    definition = published_definition(wave.version)
     districts = campaign.district_ids
     cleaned, problems = definition.clean(submission.raw_answers, has_pilot=bool(campaign.pilot_label),
                                          district_codes=districts)

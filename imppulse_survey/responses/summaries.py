@@ -21,6 +21,7 @@ from sqlalchemy import Integer, cast, delete, func, insert, literal, select, tex
 
 from ..extensions import db
 from ..questionnaires.definition import Definition
+from ..questionnaires.published import published_definition
 from ..questionnaires.scoring import Indicator, indicators_of, response_scores
 from ..questionnaires.types import Stored
 from .models import NOT_GIVEN, IndicatorSummary
@@ -65,8 +66,18 @@ def summary_additions(definition: Definition, campaign_id: int, wave_id: int, di
     ]
 
 
-def rebuild_summaries(campaign_id: int, definition: Definition, connection=None) -> None:
-    """Recompute a campaign's summaries from its answers: after a bulk load, or when weights change.
+def rebuild_campaign_summaries(campaign) -> None:
+    """Recompute a campaign's summaries, each wave's with the indicators of the version its respondents answered."""
+    by_version: dict = {}
+    for wave in campaign.waves:
+        by_version.setdefault(wave.questionnaire_version, []).append(wave.id)
+    for version, wave_ids in by_version.items():
+        rebuild_summaries(campaign.id, published_definition(version), waves=wave_ids)
+
+
+def rebuild_summaries(campaign_id: int, definition: Definition, connection=None, waves: list[int] | None = None) -> None:
+    """Recompute a campaign's summaries from its answers (of ``waves`` only, if given): after a bulk load, or
+    when weights change.
 
     ``connection`` lets a migration run it; by default it runs in the session's transaction. On PostgreSQL
     the table is locked against concurrent submissions until commit, so none is counted twice or missed.
@@ -76,11 +87,12 @@ def rebuild_summaries(campaign_id: int, definition: Definition, connection=None)
     if dialect == "postgresql":
         runner.execute(text("LOCK TABLE indicator_summaries IN SHARE ROW EXCLUSIVE MODE"))
     table = IndicatorSummary.__table__
-    runner.execute(delete(table).where(table.c.campaign_id == campaign_id))
+    runner.execute(delete(table).where(table.c.campaign_id == campaign_id,
+                                       *([table.c.wave_id.in_(waves)] if waves else [])))
     indicators = indicators_of(definition)
     if not indicators:
         return
-    cells = cell_query(campaign_id, indicators, SUMMARY_DIMENSIONS, weighted=True).subquery()
+    cells = cell_query(campaign_id, indicators, SUMMARY_DIMENSIONS, waves=waves, weighted=True).subquery()
     given = [func.coalesce(cast(cells.c[f"d_{name}"], Integer), NOT_GIVEN) for name in SUMMARY_DIMENSIONS]
     source = select(
         literal(campaign_id, Integer), cells.c.indicator, *given, *(cells.c[name] for name in SUMS))

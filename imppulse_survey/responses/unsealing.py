@@ -26,7 +26,8 @@ from ..campaigns.models import Campaign, Wave
 from ..core.database import begin_write, insert_returning_id, insert_rows
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.definition import Definition, published_definition
+from ..questionnaires.definition import Definition
+from ..questionnaires.published import published_definition
 from .models import CHANNELS, Answer, Response, SealedResponse, TextAnswer
 from .sealing import SealError, WrongKey, read_private_key, unseal
 from .services import ANSWER_COLUMNS, TEXT_COLUMNS, stored_rows
@@ -80,8 +81,8 @@ def open_sealed_answers(campaign: Campaign, wave: Wave, private_key_text: str, n
             raise UnsealingRefused(
                 f"wave {wave.label} of {campaign.slug} holds {len(sealed)} sealed answers, fewer than the threshold "
                 f"of {campaign.disclosure_threshold}: nothing is released, and they stay sealed until purged")
-        definition = published_definition(campaign.questionnaire_version)
-        opened = [answer for answer in (_open(campaign, definition, private_key, blob) for blob in sealed) if answer]
+        definition = published_definition(wave.questionnaire_version)
+        opened = [answer for answer in (_open(campaign, wave, definition, private_key, blob) for blob in sealed) if answer]
         withheld = coarsen(opened, background_keys(definition), campaign.disclosure_threshold)
         secrets.SystemRandom().shuffle(opened)
         closing_date = wave.closes_dt.date()
@@ -89,7 +90,7 @@ def open_sealed_answers(campaign: Campaign, wave: Wave, private_key_text: str, n
             _store(campaign, wave, definition, answer, closing_date)
         db.session.execute(delete(SealedResponse).where(SealedResponse.wave_id == wave.id))
         wave.released_dt = now
-        rebuild_summaries(campaign.id, definition)
+        rebuild_summaries(campaign.id, definition, waves=[wave.id])
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -101,20 +102,20 @@ def background_keys(definition: Definition) -> list[str]:
     return [key for key, item in definition.item_by_answer_key.items() if item.get("background")]
 
 
-def _open(campaign: Campaign, definition: Definition, private_key, blob: bytes) -> _Opened | None:
+def _open(campaign: Campaign, wave: Wave, definition: Definition, private_key, blob: bytes) -> _Opened | None:
     try:
         payload = unseal(private_key, blob)
     except SealError:  # the key is the wave's, so the row was not sealed by this app for this wave
         return None
     answers, language, channel = payload.get("answers"), payload.get(LANGUAGE), payload.get("channel")
-    if payload.get("version") != campaign.questionnaire_version_id or language not in campaign.languages \
+    if payload.get("version") != wave.questionnaire_version_id or language not in campaign.languages \
             or channel not in CHANNELS or not isinstance(answers, dict):
         return None
     # checked again, as at submission: whoever can write to the database could have added a sealed row
     cleaned, problems = definition.clean(answers, bool(campaign.pilot_label), district_codes=campaign.district_ids)
     if problems:
         return None
-    return _Opened(language, channel, campaign.questionnaire_version_id, cleaned)
+    return _Opened(language, channel, wave.questionnaire_version_id, cleaned)
 
 
 def coarsen(opened: Sequence[_Opened], keys: Sequence[str], threshold: int) -> dict[str, int]:

@@ -16,13 +16,15 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from ..campaigns.models import Campaign
+from ..campaigns.texts import campaign_texts
 from ..core.limits import client_address_key, configured, failures_per_address, hashed
 from ..core.links import public_url
 from ..core.models import utcnow
 from ..errors import database_error, render_error
 from ..extensions import db, limiter
-from ..i18n import supported_languages, text_in
-from ..questionnaires.definition import published_definition
+from ..i18n import supported_languages
+from ..questionnaires.packs import unreviewed_languages
+from ..questionnaires.published import published_definition
 from . import ballots, drafts
 from .forms import HONEYPOT_FIELD, answers_from_form, carried_answers
 from .services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
@@ -56,13 +58,12 @@ class Questionnaire:
     def __init__(self, campaign: Campaign, lang: str):
         self.campaign = campaign
         self.lang = lang
-        self.definition = published_definition(campaign.questionnaire_version)
+        version = campaign.version_now
+        self.definition = published_definition(version)
         self.has_pilot = bool(campaign.pilot_label)
-
-    def say(self, text: dict | None) -> str:
-        """A questionnaire text in the respondent's language, with the campaign's pilot actions named."""
-        pilot = text_in(self.campaign.pilot_label, self.lang) if self.has_pilot else ""
-        return text_in(text, self.lang).replace("{pilot}", pilot)
+        #: a production wave opens only in reviewed languages; elsewhere an unreviewed one says so on every page
+        self.is_reviewed = not unreviewed_languages(version, [lang])
+        self.say = campaign_texts(campaign, lang)
 
     @property
     def title(self) -> str:

@@ -19,9 +19,8 @@ from ..campaigns.models import Campaign, District, Wave
 from ..core.database import begin_write
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.definition import published_definition
 from ..responses.models import Answer, Response
-from ..responses.summaries import rebuild_summaries
+from ..responses.summaries import rebuild_campaign_summaries
 from .models import WeightSet
 from .raking import DEFAULT_TRIM, DIMENSIONS, UNKNOWN, WeightingError, collapse_classes, rake_cells
 
@@ -91,7 +90,7 @@ def rake_wave(campaign: Campaign, wave: Wave, margins: dict[str, dict[int, float
     weight_of = {_packed(*cls): float(weight) for cls, weight in zip(classes, raked.weights, strict=True)}
     db.session.execute(update(Response).where(Response.wave_id == wave.id)
                        .values(weight=case(weight_of, value=_packed(*key), else_=1.0)))
-    rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
+    rebuild_campaign_summaries(campaign)
     earlier = db.session.scalar(select(func.max(WeightSet.number)).where(WeightSet.wave_id == wave.id)) or 0
     db.session.execute(update(WeightSet).where(WeightSet.wave_id == wave.id).values(is_current=False))
     total = counts.sum()

@@ -16,6 +16,10 @@ from imppulse_survey.extensions import db
 
 from ..factories import days_ago
 
+#: the words of a campaign for its questionnaire's {forces} and {organiser}
+NANTES = ("--forces", "fr=la police nationale et la police municipale",
+          "--forces", "en=the national and municipal police",
+          "--organiser", "fr=la Ville de Nantes", "--organiser", "en=the City of Nantes")
 
 @pytest.fixture
 def published(make):
@@ -30,7 +34,7 @@ def invoke(runner, *args):
 
 def test_create_a_resident_campaign_with_the_city_defaults(runner, published):
     result = invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes",
-                    "--questionnaire", "resident-perception", "--opens", "2026-01-05", "--closes", "2026-02-28")
+                    "--questionnaire", "resident-perception", *NANTES, "--opens", "2026-01-05", "--closes", "2026-02-28")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "created nantes-residents (resident, open, fr,en) with wave baseline"
     campaign = db.session.scalar(select(Campaign).filter_by(slug="nantes-residents"))
@@ -41,7 +45,8 @@ def test_create_a_resident_campaign_with_the_city_defaults(runner, published):
 
 def test_officer_campaigns_default_to_invitations(runner, published):
     result = invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes",
-                    "--questionnaire", "officer-feedback", "--languages", "fr", "--threshold", "15")
+                    "--questionnaire", "officer-feedback", *NANTES[:2], *NANTES[4:6], "--languages", "fr",
+                    "--threshold", "15")
     assert result.exit_code == 0, result.output
     campaign = db.session.scalar(select(Campaign).filter_by(slug="nantes-officers"))
     assert (campaign.audience, campaign.access_mode, campaign.disclosure_threshold) == ("officer", "invitation", 15)
@@ -55,7 +60,7 @@ def test_officer_campaigns_default_to_invitations(runner, published):
         (["--threshold", "3"], "Error: the disclosure threshold cannot be below 5"),
         (["--languages", "fr,en", "--default-language", "pt"],
          "Error: the default language must be one of the campaign's languages"),
-        (["--access", "open", "--questionnaire", "officer-feedback"],
+        (["--access", "open", "--questionnaire", "officer-feedback", *NANTES],
          "Error: officer campaigns are by invitation only, so that each officer answers once"),
         (["--opens", "2026-03-01", "--closes", "2026-02-01"], "Error: a wave must close after it opens"),
         (["--threshold", "0"], "Error: the disclosure threshold cannot be below 5"),  # not "the default"
@@ -79,7 +84,7 @@ def test_create_refuses_bad_input_in_one_line(runner, published, extra, message)
 
 
 def test_a_slug_cannot_be_reused(runner, published):
-    args = ["campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception"]
+    args = ["campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception", *NANTES]
     invoke(runner, *args)
     result = invoke(runner, *args)
     assert result.exit_code == 1
@@ -87,15 +92,15 @@ def test_a_slug_cannot_be_reused(runner, published):
 
 
 def test_open_and_close_waves(runner, published):
-    invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception")
-    assert invoke(runner, "campaign", "open", "nantes-residents").output.strip() == "nantes-residents: wave baseline is open"
+    invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception", *NANTES)
+    assert invoke(runner, "campaign", "open", "nantes-residents").output.strip() == "nantes-residents: wave baseline is open, on version 2"
     listing = invoke(runner, "campaign", "list").output
     assert "nantes-residents" in listing and "baseline:open" in listing and "0 responses" in listing
     assert invoke(runner, "campaign", "close", "nantes-residents").output.strip() == "nantes-residents: wave baseline is closed"
     again = invoke(runner, "campaign", "close", "nantes-residents")
     assert again.exit_code == 1 and again.output.strip() == "Error: nantes-residents has no open wave"
     follow_up = invoke(runner, "campaign", "open", "nantes-residents", "--wave", "follow-up")
-    assert follow_up.output.strip() == "nantes-residents: wave follow-up is open"
+    assert follow_up.output.strip() == "nantes-residents: wave follow-up is open, on version 2"
     campaign = db.session.scalar(select(Campaign))
     db.session.refresh(campaign)
     assert [(w.label, w.position, w.status()) for w in campaign.waves] == [("baseline", 1, "closed"), ("follow-up", 2, "open")]
@@ -119,7 +124,7 @@ def test_an_unknown_campaign_is_one_line_and_status_1(runner, tmp_path, command)
 
 
 def test_invitations_are_written_once_and_only_hashes_are_stored(runner, published, tmp_path):
-    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback")
+    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback", *NANTES)
     out = tmp_path / "tokens.csv"
     result = invoke(runner, "invitations", "create", "nantes-officers", "25", "--out", str(out),
                     "--base-url", "https://survey.example.org/")
@@ -142,7 +147,7 @@ def test_invitations_are_written_once_and_only_hashes_are_stored(runner, publish
 
 
 def test_invitations_never_overwrite_a_file(runner, published, tmp_path):
-    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback")
+    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback", *NANTES)
     out = tmp_path / "tokens.csv"
     out.write_text("precious")
     result = invoke(runner, "invitations", "create", "nantes-officers", "5", "--out", str(out))
@@ -153,7 +158,7 @@ def test_invitations_never_overwrite_a_file(runner, published, tmp_path):
 
 
 def test_printable_cards_hold_each_link_once_and_no_name(runner, published, tmp_path):
-    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback")
+    invoke(runner, "campaign", "create", "nantes-officers", "--city", "nantes", "--questionnaire", "officer-feedback", *NANTES)
     cards = tmp_path / "cards.html"
     result = invoke(runner, "invitations", "create", "nantes-officers", "7", "--out", str(tmp_path / "t.csv"),
                     "--cards", str(cards), "--base-url", "https://survey.example.org")
@@ -168,7 +173,7 @@ def test_printable_cards_hold_each_link_once_and_no_name(runner, published, tmp_
 
 
 def test_invitations_are_for_invitation_campaigns(runner, published, tmp_path):
-    invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception")
+    invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes", "--questionnaire", "resident-perception", *NANTES)
     result = invoke(runner, "invitations", "create", "nantes-residents", "5", "--out", str(tmp_path / "t.csv"))
     assert result.exit_code == 1
     assert result.output.strip() == (
@@ -187,7 +192,7 @@ def test_wave_status_follows_the_dates(make):
 
 def test_the_threshold_moves_freely_before_fieldwork_and_only_up_after(runner, published):
     created = invoke(runner, "campaign", "create", "nantes-residents", "--city", "nantes",
-                     "--questionnaire", "resident-perception", "--opens", "2099-01-05")
+                     "--questionnaire", "resident-perception", *NANTES, "--opens", "2099-01-05")
     assert created.exit_code == 0, created.output
     assert invoke(runner, "campaign", "threshold", "nantes-residents", "6").exit_code == 0
     assert invoke(runner, "campaign", "threshold", "nantes-residents", "4").output.strip() == \

@@ -16,7 +16,7 @@ from sqlalchemy import text as sql
 from imppulse_survey.accounts.services import create_user, issue_token
 from imppulse_survey.campaigns.services import create_invitations, open_wave
 from imppulse_survey.extensions import db
-from imppulse_survey.questionnaires.definition import published_definition
+from imppulse_survey.questionnaires.published import published_definition
 from imppulse_survey.releases.tables import releasable_tables, table_name
 from imppulse_survey.responses.services import submit
 
@@ -45,6 +45,7 @@ def fill(campaign, wave_ids, district_sizes, seed=3) -> pd.DataFrame:
     respondents as a frame: id, wave id, district code, contact, police contact, trust (0-10), confidence (1-5)."""
     rng = np.random.default_rng(seed)
     districts = {d.code: d.id for d in campaign.city.districts}
+    versions = {wave.id: wave.questionnaire_version_id for wave in campaign.waves}
     people, answers, rows = [], [], []
     number = db.session.execute(sql("SELECT coalesce(max(id), 0) FROM responses")).scalar()
     for wave_id, sizes in zip(wave_ids, district_sizes, strict=True):
@@ -56,7 +57,7 @@ def fill(campaign, wave_ids, district_sizes, seed=3) -> pd.DataFrame:
                        "confidence": int(rng.integers(1, 6))}
                 rows.append(row)
                 people.append({"id": number, "campaign_id": campaign.id, "wave_id": wave_id,
-                               "district_id": districts[code], "questionnaire_version_id": campaign.questionnaire_version_id,
+                               "district_id": districts[code], "questionnaire_version_id": versions[wave_id],
                                "language": "fr", "channel": "demo", "submission_id": f"00000000-0000-4000-8000-{number:012d}",
                                "submitted_on": dt.date(2026, 10, 1), "weight": 1.0})
                 answers += [{"response_id": number, "item_key": key, "value": float(row[key]), "missing": None}

@@ -1,12 +1,17 @@
-"""Mirror indicators: officers' figure minus residents', for two released waves the caller names, with an
-interval from two independent samples (MOVER from the two Wilson intervals: Newcombe's hybrid score interval)."""
+"""Mirror indicators: officers' mean estimate of a residents' percentage minus that percentage, for two released
+waves the caller names, with a MOVER interval from the officers' t interval and the residents' Wilson interval,
+recomputed here with scipy and statsmodels from the same answers. A version-1 pair (officers asked to agree that
+"most residents" do something) is shown side by side as not comparable, never as a gap."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from statsmodels.stats.proportion import confint_proportions_2indep
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from imppulse_survey.accounts.services import create_user, issue_token
 from imppulse_survey.campaigns.services import create_invitations
@@ -21,10 +26,30 @@ OFFICERS = 70
 
 def officer_questionnaire() -> dict:
     definition = minimal_questionnaire(audience="officer", key="officer-survey")
-    definition["indicators"].append({"key": "perceived_confidence", "label": text("Perceived"),
-                                     "kind": "proportion", "items": ["confidence"], "codes": [4, 5],
-                                     "mirror_of": "confidence"})
+    definition["pages"][0]["items"].append(
+        {"key": "estimate_confidence", "type": "estimate_10", "missing": ["dont_know"],
+         "text": text("Out of every 10 residents where you work, how many would agree they have confidence?")})
+    definition["indicators"] += [
+        {"key": "perceived_confidence", "label": text("Confidence, officers' estimate"), "kind": "estimate",
+         "items": ["estimate_confidence"], "mirror_of": "confidence"},
+        # the version-1 design: officers agree or not that residents are confident; a share, not an estimate
+        {"key": "agreed_confidence", "label": text("Most residents are confident"), "kind": "proportion",
+         "items": ["confidence"], "codes": [4, 5], "mirror_of": "confidence"},
+    ]
     return definition
+
+
+def officers_answer(officers, rng) -> pd.DataFrame:
+    """Each officer's agreement (1–5) and estimate out of 10 (a few say they don't know)."""
+    frame = pd.DataFrame({"confidence": rng.choice([2, 3, 4, 5], size=OFFICERS, p=[.1, .2, .4, .3]),
+                          "estimate": rng.choice([3, 4, 5, 6, 7, 8, -1], size=OFFICERS,
+                                                 p=[.1, .2, .2, .2, .15, .1, .05])})
+    for row, token in zip(frame.itertuples(), create_invitations(officers, OFFICERS), strict=True):
+        answers = {"contact": 2, "district": 1, "confidence": int(row.confidence),
+                   "estimate_confidence": int(row.estimate) if row.estimate >= 0 else "dont_know"}
+        submit(officers.slug, answers, language="fr", submission_id=submission_id(), channel="web", token=token)
+    db.session.commit()
+    return frame
 
 
 @pytest.fixture
@@ -36,15 +61,11 @@ def city_pair(make):
     officers = make.campaign("nantes-officers", city=city, version=make.version(officer_questionnaire()),
                              access_mode="invitation")
     resident_frame = fill(residents, [residents.waves[0].id], [{1: 60, 2: 50, 3: 40, 4: 30}], seed=1)
-    rng = np.random.default_rng(2)
-    confidence = [int(value) for value in rng.choice([2, 3, 4, 5], size=OFFICERS, p=[.1, .2, .4, .3])]
-    for value, token in zip(confidence, create_invitations(officers, OFFICERS), strict=True):
-        submit(officers.slug, {"contact": 2, "district": 1, "confidence": value}, language="fr",
-               submission_id=submission_id(), channel="web", token=token)
+    officer_frame = officers_answer(officers, np.random.default_rng(2))
     user = create_user("efus@efus.eu", "a long enough password", "admin", None)
     token = issue_token(user)
     db.session.commit()
-    return residents, officers, resident_frame, pd.Series(confidence), {"Authorization": f"Bearer {token}"}
+    return residents, officers, resident_frame, officer_frame, {"Authorization": f"Bearer {token}"}
 
 
 def mirror_url(residents="nantes-residents", resident_wave="baseline", officers="nantes-officers",
@@ -53,38 +74,67 @@ def mirror_url(residents="nantes-residents", resident_wave="baseline", officers=
             f"&officer_wave={officer_wave}")
 
 
-def test_the_gap_matches_newcombes_interval_for_two_independent_samples(client, make, city_pair):
-    residents, officers, resident_frame, officer_confidence, auth = city_pair
+def independent_gap(resident_frame: pd.DataFrame, officer_frame: pd.DataFrame) -> tuple[float, float, float, float]:
+    """Residents' % agreeing, and the gap (officers' mean estimate × 10 minus it) with its MOVER interval (Zou and
+    Donner 2008) from scipy's t interval and statsmodels' Wilson interval."""
+    agree, n = int(resident_frame["confidence"].isin([4, 5]).sum()), len(resident_frame)
+    resident = agree / n * 100
+    r_low, r_high = (bound * 100 for bound in proportion_confint(agree, n, method="wilson"))
+    estimates = officer_frame.loc[officer_frame["estimate"] >= 0, "estimate"] * 10
+    officer = estimates.mean()
+    o_low, o_high = stats.t.interval(0.95, len(estimates) - 1, loc=officer, scale=stats.sem(estimates))
+    gap = officer - resident
+    return (resident, gap, gap - math.hypot(officer - o_low, r_high - resident),
+            gap + math.hypot(o_high - officer, resident - r_low))
+
+
+def pairs_by_officer_indicator(client, url, auth) -> dict:
+    return {pair["officer_indicator"]: pair for pair in client.get(url, headers=auth).get_json()["pairs"]}
+
+
+def test_the_gap_is_officers_mean_estimate_minus_residents_percentage_with_a_mover_interval(client, make, city_pair):
+    residents, officers, resident_frame, officer_frame, auth = city_pair
     # before the waves are released there is nothing to compare
-    pair, = client.get(mirror_url(), headers=auth).get_json()["pairs"]
+    pair = pairs_by_officer_indicator(client, mirror_url(), auth)["perceived_confidence"]
     assert pair["status"] == "no_data" and "gap" not in pair
     make.release(residents)
-    pair, = client.get(mirror_url(), headers=auth).get_json()["pairs"]
+    pair = pairs_by_officer_indicator(client, mirror_url(), auth)["perceived_confidence"]
     assert pair["status"] == "no_data" and pair["officers"]["status"] == "no_data"  # officers still sealed
+    assert pair["residents"]["status"] == "estimate"  # the residents' level is there all the same
     make.release(officers)  # opened with the wave's private key, then released
     response = client.get(mirror_url(), headers=auth)
     assert response.status_code == 200
     body = response.get_json()
     assert body["residents"] == {"campaign": "nantes-residents", "wave": "baseline"}
     assert body["officers"] == {"campaign": "nantes-officers", "wave": "baseline"}
-    pair, = body["pairs"]
-    assert (pair["resident_indicator"], pair["officer_indicator"]) == ("confidence", "perceived_confidence")
+    pair = {pair["officer_indicator"]: pair for pair in body["pairs"]}["perceived_confidence"]
+    assert pair["resident_indicator"] == "confidence"
     assert pair["status"] == "estimate" and pair["method"] == "MOVER" and "p_value" not in pair
-    officer_agree = int(officer_confidence.isin([4, 5]).sum())
-    resident_agree = int(resident_frame["confidence"].isin([4, 5]).sum())
-    officer_n, resident_n = len(officer_confidence), len(resident_frame)
-    assert (pair["officers"]["n"], pair["residents"]["n"]) == (officer_n, resident_n)
-    assert pair["residents"]["estimate"] == pytest.approx(resident_agree / resident_n * 100, abs=0.05 + 1e-9)
-    assert pair["gap"] == pytest.approx((officer_agree / officer_n - resident_agree / resident_n) * 100,
-                                        abs=0.05 + 1e-9)  # one decimal
-    low, high = confint_proportions_2indep(officer_agree, officer_n, resident_agree, resident_n, method="newcomb",
-                                           compare="diff")
-    assert (pair["gap_ci_low"], pair["gap_ci_high"]) == pytest.approx((low * 100, high * 100), abs=0.05 + 1e-9)
+    resident, gap, low, high = independent_gap(resident_frame, officer_frame)
+    answered = int((officer_frame["estimate"] >= 0).sum())
+    assert (pair["officers"]["n"], pair["residents"]["n"]) == (answered, len(resident_frame))
+    assert pair["residents"]["estimate"] == pytest.approx(resident, abs=0.05 + 1e-9)
+    assert pair["gap"] == pytest.approx(gap, abs=0.05 + 1e-9)  # one decimal
+    assert (pair["gap_ci_low"], pair["gap_ci_high"]) == pytest.approx((low, high), abs=0.05 + 1e-9)
     assert pair["gap_ci_low"] < pair["gap"] < pair["gap_ci_high"]
 
 
+def test_a_version_1_pair_is_shown_side_by_side_and_never_as_a_gap(client, make, city_pair):
+    residents, officers, resident_frame, officer_frame, auth = city_pair
+    make.release(residents)
+    make.release(officers)
+    pair = pairs_by_officer_indicator(client, mirror_url(), auth)["agreed_confidence"]
+    assert pair["status"] == "not_comparable"
+    assert not {"gap", "gap_ci_low", "gap_ci_high"} & set(pair)
+    # both sides are still what they are: the residents' share, and the share of officers who agree
+    assert pair["residents"]["estimate"] == pytest.approx(
+        resident_frame["confidence"].isin([4, 5]).mean() * 100, abs=0.05 + 1e-9)
+    assert pair["officers"]["estimate"] == pytest.approx(
+        officer_frame["confidence"].isin([4, 5]).mean() * 100, abs=0.05 + 1e-9)
+
+
 def test_mirror_checks_the_campaigns_the_city_and_the_waves(client, city_pair, make):
-    residents, officers, _frame, _confidence, auth = city_pair
+    residents, officers, _residents_frame, _officers_frame, auth = city_pair
     make.release(residents)
     make.release(officers)
     assert client.get(mirror_url(), headers=auth).status_code == 200
@@ -109,34 +159,24 @@ def test_mirror_checks_the_campaigns_the_city_and_the_waves(client, city_pair, m
 
 
 def test_how_a_gap_moved_since_an_earlier_pair_of_waves(client, make, city_pair):
-    """The change in the gap: MOVER on the two gaps, each itself a MOVER difference (recomputed with statsmodels)."""
+    """The change in the gap: MOVER on the two gaps, each itself a MOVER difference (recomputed independently)."""
     from imppulse_survey.campaigns.services import open_wave
 
-    residents, officers, resident_frame, officer_confidence, auth = city_pair
+    residents, officers, resident_frame, officer_frame, auth = city_pair
     make.release(residents)
     make.release(officers)
     later_residents = fill(residents, [make.key_wave(open_wave(residents, "follow-up")).id],
                            [{1: 50, 2: 50, 3: 50, 4: 50}], seed=3)
     make.key_wave(open_wave(officers, "follow-up"))
     db.session.commit()
-    rng = np.random.default_rng(4)
-    later_confidence = pd.Series([int(value) for value in rng.choice([2, 3, 4, 5], size=OFFICERS, p=[.3, .3, .2, .2])])
-    for value, token in zip(later_confidence, create_invitations(officers, OFFICERS), strict=True):
-        submit(officers.slug, {"contact": 2, "district": 1, "confidence": value}, language="fr",
-               submission_id=submission_id(), channel="web", token=token)
-    db.session.commit()
+    later_officers = officers_answer(officers, np.random.default_rng(4))
     make.release(residents)
     make.release(officers)
     since = "&since_resident_wave=baseline&since_officer_wave=baseline"
-    pair, = client.get(mirror_url(resident_wave="follow-up", officer_wave="follow-up") + since,
-                       headers=auth).get_json()["pairs"]
-    gaps = []
-    for frame, officer in ((later_residents, later_confidence), (resident_frame, officer_confidence)):
-        agree, n = int(frame["confidence"].isin([4, 5]).sum()), len(frame)
-        officer_agree = int(officer.isin([4, 5]).sum())
-        low, high = confint_proportions_2indep(officer_agree, OFFICERS, agree, n, method="newcomb", compare="diff")
-        gaps.append(((officer_agree / OFFICERS - agree / n) * 100, low * 100, high * 100))
-    (later, later_low, later_high), (earlier, earlier_low, earlier_high) = gaps
+    pair = pairs_by_officer_indicator(client, mirror_url(resident_wave="follow-up", officer_wave="follow-up") + since,
+                                      auth)["perceived_confidence"]
+    _, later, later_low, later_high = independent_gap(later_residents, later_officers)
+    _, earlier, earlier_low, earlier_high = independent_gap(resident_frame, officer_frame)
     moved = pair["gap_change"]
     assert moved["since"] == {"resident_wave": "baseline", "officer_wave": "baseline"} and moved["status"] == "estimate"
     assert moved["difference"] == pytest.approx(later - earlier, abs=0.05 + 1e-9)

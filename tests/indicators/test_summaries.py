@@ -16,13 +16,12 @@ from imppulse_survey.demo.simulation import Respondent
 from imppulse_survey.extensions import db
 from imppulse_survey.indicators.aggregation import answer_cell_sums
 from imppulse_survey.indicators.summaries import cell_sums
-from imppulse_survey.questionnaires.definition import published_definition
 from imppulse_survey.questionnaires.scoring import response_scores
 from imppulse_survey.releases.figures import campaign_indicators
 from imppulse_survey.responses.models import Answer, IndicatorSummary, Response
 from imppulse_survey.responses.scoring_sql import scored_responses
 from imppulse_survey.responses.services import submit
-from imppulse_survey.responses.summaries import SUMMARY_DIMENSIONS, rebuild_summaries
+from imppulse_survey.responses.summaries import SUMMARY_DIMENSIONS, rebuild_campaign_summaries
 from imppulse_survey.weighting.services import rake_wave
 
 from ..factories import days_ago, minimal_questionnaire, text, valid_answers
@@ -96,7 +95,7 @@ def test_a_rebuild_reproduces_what_the_submissions_built(demo):
     for campaign in demo.values():
         built = summary_rows(campaign.id)
         assert sum(n for n, *_ in built.values()) > 0
-        rebuild_summaries(campaign.id, published_definition(campaign.questionnaire_version))
+        rebuild_campaign_summaries(campaign)
         db.session.commit()
         rebuilt = summary_rows(campaign.id)
         assert set(rebuilt) == set(built)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from imppulse_survey.extensions import db
 from imppulse_survey.questionnaires.models import QuestionnaireVersion
-from imppulse_survey.questionnaires.services import standard_file
+from imppulse_survey.questionnaires.services import STANDARD_VERSIONS, standard_file
 
 from ..factories import as_yaml, minimal_questionnaire
 
@@ -72,9 +72,10 @@ def test_an_invalid_file_publishes_nothing_and_lists_its_problems(runner, tmp_pa
 
 
 def test_check_validates_without_publishing(runner, tmp_path):
-    result = runner.invoke(args=["imppulse", "questionnaire", "check", str(standard_file("officer-feedback"))])
-    assert result.exit_code == 0
-    assert result.output.startswith("officer-feedback: valid")
+    # not a standard file: version 1 of both has one-sided translations, which check now reports and fails on
+    result = runner.invoke(args=["imppulse", "questionnaire", "check", str(write(tmp_path, minimal_questionnaire()))])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("test-survey: valid")
     assert version_count() == 0
 
 
@@ -88,18 +89,24 @@ def test_an_audience_cannot_change_between_versions(runner, tmp_path):
 
 def test_both_standard_questionnaires_load_and_list(runner):
     for key in ("resident-perception", "officer-feedback"):
-        result = runner.invoke(args=["imppulse", "questionnaire", "load", str(standard_file(key))])
-        assert result.output.strip() == f"{key}: published as version 1"
+        # version 2 says what compares with version 1, which must be published first
+        refused = runner.invoke(args=["imppulse", "questionnaire", "load", str(standard_file(key, 2))])
+        assert refused.exit_code == 1 and "comparable_with names version 1, which is not published" in refused.output
+        for number in STANDARD_VERSIONS:
+            result = runner.invoke(args=["imppulse", "questionnaire", "load", str(standard_file(key, number))])
+            assert result.output.strip() == f"{key}: published as version {number}"
     listing = runner.invoke(args=["imppulse", "questionnaire", "list"]).output.splitlines()
-    assert [line.split()[0] for line in listing] == ["officer-feedback", "resident-perception"]
-    assert all("en,fr,it,es,ca,nl,pt" in line for line in listing)
+    assert [line.split()[:2] for line in listing] == [
+        ["officer-feedback", "v1"], ["officer-feedback", "v2"], ["resident-perception", "v1"], ["resident-perception", "v2"]]
+    assert all(line.endswith("en,fr,it,es,ca,nl,pt") for line in listing)  # loaded by hand: nothing reviewed
 
 
 def test_show_prints_pages_items_and_indicators_in_a_language(runner):
-    runner.invoke(args=["imppulse", "questionnaire", "load", str(standard_file("resident-perception"))])
+    for number in STANDARD_VERSIONS:
+        runner.invoke(args=["imppulse", "questionnaire", "load", str(standard_file("resident-perception", number))])
     result = runner.invoke(args=["imppulse", "questionnaire", "show", "resident-perception", "--lang", "pt"])
     assert result.exit_code == 0
-    assert "resident-perception v1 (resident)" in result.output
+    assert "resident-perception v2 (resident)" in result.output
     assert "[district]" in result.output and "indicator trust (mean)" in result.output
     missing = runner.invoke(args=["imppulse", "questionnaire", "show", "nothing-here"])
     assert missing.exit_code == 1

@@ -17,7 +17,7 @@ from scipy.optimize import linprog
 
 from imppulse_survey.campaigns.services import set_threshold
 from imppulse_survey.extensions import db
-from imppulse_survey.questionnaires.definition import published_definition
+from imppulse_survey.questionnaires.published import published_definition
 from imppulse_survey.releases.services import make_release
 from imppulse_survey.releases.tables import releasable_tables, table_name
 

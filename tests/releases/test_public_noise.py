@@ -18,7 +18,7 @@ import pytest
 from imppulse_survey.extensions import db
 from imppulse_survey.indicators.aggregation import CellSums
 from imppulse_survey.indicators.statistics import estimates
-from imppulse_survey.questionnaires.definition import published_definition
+from imppulse_survey.questionnaires.published import published_definition
 from imppulse_survey.releases.figures import DECIMALS, campaign_indicators, figures_of, indicator_tables
 from imppulse_survey.releases.noise import COUNT_NOISE, SCORE_NOISE, Noise, cell_noise, noisy_sums, shown_n
 from imppulse_survey.releases.services import current_release, make_release

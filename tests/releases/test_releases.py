@@ -100,7 +100,7 @@ def test_breakdowns_outside_the_releasable_set_are_refused(client, residents, st
 
 def test_the_releasable_set_depends_on_the_questionnaire_and_the_audience(make):
     versions = make.standard_versions()
-    from imppulse_survey.questionnaires.definition import published_definition
+    from imppulse_survey.questionnaires.published import published_definition
 
     residents = releasable_tables("resident", published_definition(versions["resident-perception"]))
     officers = releasable_tables("officer", published_definition(versions["officer-feedback"]))
@@ -136,7 +136,7 @@ def test_nearly_all_and_nearly_none_for_officers(make):
     outcome = make.release(campaign, campaign.waves[0])
     cells = {cell.indicator: cell for cell in db.session.scalars(
         select(ReleaseCell).filter_by(release_id=outcome.release.id, table_name=""))}
-    assert cells["perceived_relations"].variation == "nearly_all"  # 13 of 14 agree
-    assert cells["perceived_relations"].state == "published"
+    assert cells["relations_self_view"].variation == "nearly_all"  # 13 of 14 agree
+    assert cells["relations_self_view"].state == "published"
     satisfied = sum(1 for number in range(14) if number)  # the random job satisfaction: counted independently
     del satisfied

@@ -91,6 +91,11 @@ class Wave:
                                        .where(Response.campaign_id == self.campaign.id).order_by(Response.id)))
 
 
+#: the words of a campaign for its questionnaire's {forces} and {organiser}
+NANTES = ("--forces", "fr=la police nationale et la police municipale",
+          "--forces", "en=the national and municipal police",
+          "--organiser", "fr=la Ville de Nantes", "--organiser", "en=the City of Nantes")
+
 @pytest.fixture
 def officers(app, make):
     return Wave(app, make)
@@ -363,7 +368,7 @@ def test_the_private_key_is_printed_once_and_stored_nowhere(runner, make, tmp_pa
     make.standard_versions()
     make.city("nantes")
     created = runner.invoke(args=["imppulse", "campaign", "create", "nantes-officers", "--city", "nantes",
-                                  "--questionnaire", "officer-feedback", "--opens", "2026-01-01"])
+                                  "--questionnaire", "officer-feedback", *NANTES, "--opens", "2026-01-01"])
     assert created.exit_code == 0, created.output
     key = re.search(r"imppulse-wave-key-1:\S+", created.output).group(0)
     db.session.expire_all()

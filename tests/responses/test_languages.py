@@ -37,7 +37,9 @@ def everywhere(make):
     city = make.city("lisbon", districts=4, language="pt")
     campaign = create_campaign(slug="lisbon-residents", city=city, version=versions["resident-perception"],
                                access_mode="open", languages=list(SUPPORTED_LANGUAGES), default_language="pt",
-                               pilot_label={language: "pilot" for language in SUPPORTED_LANGUAGES})
+                               pilot_label={language: "pilot" for language in SUPPORTED_LANGUAGES},
+                               forces={language: "PSP, Polícia Municipal" for language in SUPPORTED_LANGUAGES},
+                               organiser={language: "Câmara Municipal de Lisboa" for language in SUPPORTED_LANGUAGES})
     open_wave(campaign, "baseline")
     db.session.commit()
     return campaign
