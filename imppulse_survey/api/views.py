@@ -137,19 +137,19 @@ def docs():
 def localised(campaign: Campaign, lang: str) -> dict:
     """The published definition with every text in one language: what a client needs to render it."""
     version = campaign.version_now
-    definition = published_definition(version).data
+    definition = published_definition(version)
     say = campaign_texts(campaign, lang)
 
     def item_view(item):
         view = {key: item[key] for key in ("key", "type", "required", "show_if") if key in item}
         view["text"] = say(item["text"])
-        view["missing"] = [{"key": key, "code": definition["missing"][key]["code"],
-                            "label": say(definition["missing"][key]["label"])} for key in item.get("missing", [])]
+        view["missing"] = [{"key": key, "code": definition.data["missing"][key]["code"],
+                            "label": say(definition.missing_label(item, key))} for key in item.get("missing", [])]
         if "help" in item:
             view["help"] = say(item["help"])
         return {**view, **item_type(item).api_view(item, say)}
 
-    shown = [page for page in definition["pages"] if campaign.pilot_label or not page.get("pilot_only")]
+    shown = [page for page in definition.pages if campaign.pilot_label or not page.get("pilot_only")]
     pages = []
     for page in shown:
         items = [item_view(item) for item in page["items"] if campaign.pilot_label or not item.get("pilot_only")]
@@ -163,15 +163,15 @@ def localised(campaign: Campaign, lang: str) -> dict:
             pages.append(view)
     return {
         "campaign": campaign.slug,
-        "questionnaire": definition["key"],
+        "questionnaire": definition.key,
         "version": version.number,
         "language": lang,
         "languages": campaign.languages,
         "access_mode": campaign.access_mode,
-        "title": say(definition["title"]),
-        "introduction": say(definition["introduction"]),
-        "duration_minutes": definition["duration_minutes"],
+        "title": say(definition.data["title"]),
+        "introduction": say(definition.data["introduction"]),
+        "duration_minutes": definition.data["duration_minutes"],
         "pages": pages,
         "districts": [{"code": d.code, "name": d.name} for d in campaign.city.districts]
-        if any(item_type(i).holds_district for p in definition["pages"] for i in p["items"]) else [],
+        if any(item_type(i).holds_district for p in definition.pages for i in p["items"]) else [],
     }

@@ -46,6 +46,10 @@ class Definition:
     def district_item(self) -> Mapping | None:
         return next((item for item in self.items() if item_type(item).holds_district), None)
 
+    def missing_label(self, item: Mapping, kind: str) -> dict:
+        """The label of a missing code as the item offers it: its own, else the questionnaire's."""
+        return (item.get("missing_labels") or {}).get(kind) or self.data["missing"][kind]["label"]
+
     def is_shown(self, element: Mapping, answers: Mapping, has_pilot: bool) -> bool:
         if element.get("pilot_only") and not has_pilot:
             return False

@@ -150,6 +150,9 @@ class ItemSchema(StrictSchema):
     help = Text()
     required = Flag(load_default=False)
     missing = fields.List(fields.String(validate=validate.OneOf(MISSING_KINDS)), load_default=list)
+    #: the item's own label for a missing code it offers ("No one ever asks the police to explain"), instead of
+    #: the file's ("Does not apply")
+    missing_labels = fields.Dict(keys=fields.String(validate=validate.OneOf(MISSING_KINDS)), values=Text())
     show_if = Condition()
     pilot_only = Flag(load_default=False)
     #: the respondent's background (role, length of service): when officers' sealed answers are released, a
@@ -171,7 +174,8 @@ class ItemSchema(StrictSchema):
         item_type = ITEM_TYPES.get(data.get("type"))
         if item_type is None:
             return
-        common = {"key", "type", "text", "help", "required", "missing", "show_if", "pilot_only", "background"}
+        common = {"key", "type", "text", "help", "required", "missing", "missing_labels", "show_if", "pilot_only",
+                  "background"}
         problems = []
         for key in sorted(set(original_data) - common - item_type.allowed_keys):
             if key in self.fields:
@@ -180,6 +184,8 @@ class ItemSchema(StrictSchema):
             problems.append(((key,), f"required for a {item_type.name} item"))
         if data.get("missing") and not item_type.offers_missing:
             problems.append((("missing",), f"a {item_type.name} item cannot offer missing-value codes"))
+        for kind in sorted(set(data.get("missing_labels") or {}) - set(data.get("missing") or [])):
+            problems.append((("missing_labels", kind), f"'{kind}' is not among the item's missing codes"))
         problems.extend(item_type.structure_problems(data))
         if problems:
             raise ValidationError(_nest(problems))

@@ -59,6 +59,9 @@ def declare_pooling(campaign: Campaign, label: str, waves: list[Wave], reason: s
         raise DeclarationRefused(f"a pooled period covers two waves of {campaign.slug} or more")
     if any(wave.label == label for wave in campaign.waves):
         raise DeclarationRefused(f"'{label}' is a wave of {campaign.slug}: a pooled period needs a label of its own")
+    if len({wave.questionnaire_version_id for wave in waves}) > 1:
+        raise DeclarationRefused("these waves answer different versions of the questionnaire: a pooled period would "
+                                 "add up answers to questions asked differently")
     pooling = Pooling(campaign_id=campaign.id, label=label, wave_ids=sorted({wave.id for wave in waves}),
                       declared_dt=now or utcnow())
     released = _released(pooling.wave_ids)

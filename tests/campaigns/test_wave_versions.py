@@ -133,3 +133,15 @@ def test_a_version_cannot_claim_to_compare_with_what_was_never_asked(make):
     unpublished.update(version=5, comparable_with={"version": 4, "items": {"trust": "all"}})
     with pytest.raises(ValueError, match="version 4, which is not published"):
         make.version(unpublished)
+
+
+def test_a_pooled_period_cannot_mix_versions(make, versions):
+    from imppulse_survey.releases.declarations import DeclarationRefused, declare_pooling
+
+    one, two = versions
+    campaign = make.campaign("nantes-residents", version=one)
+    follow_up = open_wave(campaign, "follow-up", version=two)
+    with pytest.raises(DeclarationRefused, match="different versions of the questionnaire"):
+        declare_pooling(campaign, "year-1", [campaign.waves[0], follow_up])
+    same = add_wave(campaign, "follow-up-2")  # follows version 2
+    assert declare_pooling(campaign, "year-2", [follow_up, same])[0].label == "year-2"

@@ -54,7 +54,9 @@ def test_an_officer_saves_on_a_phone_and_finishes_on_a_desktop(browser, live_ser
         expect(page.locator(".invitation-notice")).to_be_visible()
         look(page, "officer-1-introduction-phone-nl", "officer introduction")
         page.get_by_role("button", name=translate("nl", "Start the survey")).tap()
-        page.locator('label[for="relations_good-4"]').tap()
+        expect(page.locator('label[for="estimate_trust-4"]')).to_be_visible()
+        look(page, "officer-1b-estimates-phone-nl", "six estimates out of 10")
+        page.locator('label[for="estimate_trust-4"]').tap()
         page.get_by_role("button", name=translate("nl", "Continue later")).tap()
         expect(page.locator("h1")).to_have_text(translate("nl", "Your answers are saved"))
         look(page, "officer-2-saved-phone-nl", "saved for later")
@@ -64,7 +66,7 @@ def test_an_officer_saves_on_a_phone_and_finishes_on_a_desktop(browser, live_ser
         other = desktop.new_page()  # another browser: no session, no ballot but the one in the link
         other.set_default_timeout(TIMEOUT_MS)
         other.goto(link)
-        expect(other.locator("#relations_good-4")).to_be_checked()
+        expect(other.locator("#estimate_trust-4")).to_be_checked()
         look(other, "officer-3-resumed-desktop", "resumed in another browser")
         for _ in range(10):
             if other.locator("#service_length-1").count():

@@ -19,20 +19,24 @@ from . import Respondent
 
 #: what the resident taps, page by page (a code, or a missing-value key); items left out stay unanswered
 ANSWERS = {
-    "police_in_your_area": {"trust_police": 7, "police_good_job": 4, "police_confidence": 4,
+    "police_in_general": {"trust_police": 7},
+    "police_in_your_area": {"relations_good": 4, "police_good_job": 4, "police_confidence": 4,
                             "police_relied_upon": "dont_know"},
-    "how_police_treat_people": {"pj_respect": 3, "pj_fair_decisions": 2, "pj_explain": "dont_know",
+    "how_police_treat_people": {"pj_respect": 3, "pj_fair_decisions": 2, "pj_explain": "not_applicable",
                                 "police_fair_to_all": 2, "police_listen": 3},
-    "effectiveness": {"eff_prevent_violence": 6, "eff_response_speed": "dont_know"},
+    "effectiveness": {"eff_prevent_violence": 6, "eff_response_violent": "not_applicable"},
     "values_and_authority": {"ma_right_wrong": 4, "ma_shared_values": 4, "ma_support_actions": 5,
-                             "duty_back_decisions": 8, "duty_do_as_told": 0},
+                             "ma_values_differ": 2, "duty_back_decisions": 8, "duty_do_as_told": 0},
     "working_with_the_police": {"coop_report_crime": 4, "coop_give_information": 3},
-    "your_neighbourhood": {"safe_after_dark": 3, "informed_police_activity": 2, "relations_good": 4},
-    "your_last_contact": {"contact_satisfied": 4},
+    "your_neighbourhood": {"safe_after_dark": 3, "informed_police_activity": 2},
+    "your_last_contact": {"contact_initiator": 2, "contact_satisfied": 4},
     "about_you": {"age_band": 3, "gender": "prefer_not_to_say", "years_in_area": 4},
 }
-BEFORE_CONTACT = ["police_in_your_area", "how_police_treat_people", "effectiveness", "values_and_authority",
-                  "working_with_the_police", "your_neighbourhood"]
+BEFORE_CONTACT = ["police_in_general", "police_in_your_area", "how_police_treat_people", "effectiveness",
+                  "values_and_authority", "working_with_the_police", "your_neighbourhood"]
+#: the contact question's page, and how many pages there are without and with the last contact's page
+CONTACT_PAGE = len(BEFORE_CONTACT) + 1
+PAGES, PAGES_WITH_CONTACT = CONTACT_PAGE + 1, CONTACT_PAGE + 2
 COMMENTS = {
     "fr": "Plus de patrouilles à pied, s'il vous plaît : on ne les voit qu'en voiture.",
     "nl": "Meer agenten te voet, graag; nu zie je ze alleen in de auto.",
@@ -73,19 +77,19 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
 
     # The last-contact page is not counted until the contact question says yes.
     for number, key in enumerate(BEFORE_CONTACT, start=1):
-        you.expect_page(number, 8, key)
+        you.expect_page(number, PAGES, key)
         you.answer(ANSWERS[key])
         you.press("Next")
-    you.expect_page(7, 8, "contact_with_the_police")
+    you.expect_page(CONTACT_PAGE, PAGES, "contact_with_the_police")
     you.answer({"police_contact": contact})
     you.press("Next")
     if contact == YES:
-        you.expect_page(8, 9, "your_last_contact")
+        you.expect_page(CONTACT_PAGE + 1, PAGES_WITH_CONTACT, "your_last_contact")
         you.answer(ANSWERS["your_last_contact"])
         you.press("Next")
-        last_page = (9, 9)
+        last_page = (PAGES_WITH_CONTACT, PAGES_WITH_CONTACT)
     else:
-        last_page = (8, 8)
+        last_page = (PAGES, PAGES)
     you.expect_page(*last_page, "about_you")
 
     # The last page without the district, which is required: the error summary comes first, in the page's language.
@@ -145,20 +149,20 @@ def test_changing_the_contact_answer_takes_the_other_path(respondent):
     you.open_introduction()
     you.press("Start the survey")
     for number, key in enumerate(BEFORE_CONTACT, start=1):  # every question there may be skipped
-        you.expect_page(number, 8, key)
+        you.expect_page(number, PAGES, key)
         you.press("Next")
-    you.expect_page(7, 8, "contact_with_the_police")
+    you.expect_page(CONTACT_PAGE, PAGES, "contact_with_the_police")
     you.answer({"police_contact": YES})
     you.press("Next")
-    you.expect_page(8, 9, "your_last_contact")
+    you.expect_page(CONTACT_PAGE + 1, PAGES_WITH_CONTACT, "your_last_contact")
     you.answer({"contact_satisfied": 1})
 
     you.press("Back")
-    you.expect_page(7, 9, "contact_with_the_police")
+    you.expect_page(CONTACT_PAGE, PAGES_WITH_CONTACT, "contact_with_the_police")
     expect(page.locator(f"#police_contact-{YES}")).to_be_checked()
     you.answer({"police_contact": NO})
     you.press("Next")
-    you.expect_page(8, 8, "about_you")
+    you.expect_page(PAGES, PAGES, "about_you")
     you.answer({"age_band": 1, "gender": 1, "district": 3})
     you.press("Send my answers")
     expect(page.locator("h1")).to_have_text(you._("Thank you"))
@@ -178,11 +182,11 @@ def test_saving_for_later_and_coming_back(respondent):
     page = you.page
     you.open_introduction()
     you.press("Start the survey")
-    you.expect_page(1, 8, "police_in_your_area")
-    you.answer(ANSWERS["police_in_your_area"])
+    you.expect_page(1, PAGES, "police_in_general")
+    you.answer(ANSWERS["police_in_general"])
     you.press("Next")
-    you.expect_page(2, 8, "how_police_treat_people")
-    you.answer({"pj_respect": 4})
+    you.expect_page(2, PAGES, "police_in_your_area")
+    you.answer({"relations_good": 4})
     you.press("Continue later")
 
     expect(page.locator("h1")).to_have_text(you._("Your answers are saved"))
@@ -190,29 +194,29 @@ def test_saving_for_later_and_coming_back(respondent):
     assert link.startswith(f"{you.phone.base_url}{you.address}resume/")
     db.session.commit()
     key = link.rsplit("/", 1)[1]
-    assert find_draft(you.campaign.id, key).page_key == "how_police_treat_people"  # opened with the link's key
-    assert b"how_police" not in db.session.scalar(select(Draft.sealed))  # and with nothing else
+    assert find_draft(you.campaign.id, key).page_key == "police_in_your_area"  # opened with the link's key
+    assert b"police_in" not in db.session.scalar(select(Draft.sealed))  # and with nothing else
     assert stored_responses(you.campaign) == []
 
     page.get_by_role("link", name=you._("Continue now"), exact=True).tap()
     expect(page).to_have_url(link)
-    you.expect_page(2, 8, "how_police_treat_people")
-    expect(page.locator("#pj_respect-4")).to_be_checked()
+    you.expect_page(2, PAGES, "police_in_your_area")
+    expect(page.locator("#relations_good-4")).to_be_checked()
     you.press("Back")
-    you.expect_page(1, 8, "police_in_your_area")
-    for key, value in ANSWERS["police_in_your_area"].items():
+    you.expect_page(1, PAGES, "police_in_general")
+    for key, value in ANSWERS["police_in_general"].items():
         expect(page.locator(f"#{key}-{value}")).to_be_checked()
     for number, key in enumerate([*BEFORE_CONTACT, "contact_with_the_police"], start=1):
-        you.expect_page(number, 8, key)
+        you.expect_page(number, PAGES, key)
         you.press("Next")
-    you.expect_page(8, 8, "about_you")
+    you.expect_page(PAGES, PAGES, "about_you")
     you.answer({"age_band": 6, "gender": 3, "district": 1})
     you.press("Send my answers")
     expect(page.locator("h1")).to_have_text(you._("Thank you"))
 
     (response,) = stored_responses(you.campaign)
     assert response.language == "nl"
-    assert {answer.item_key for answer in response.answers} == {*ANSWERS["police_in_your_area"], "pj_respect",
+    assert {answer.item_key for answer in response.answers} == {*ANSWERS["police_in_general"], "relations_good",
                                                                  "age_band", "gender", "district"}
     assert db.session.scalar(select(Draft.id)) is None  # sending discards the saved answers
     assert you.phone.foreign_requests() == [] and you.phone.server_errors == []
@@ -227,14 +231,14 @@ def test_the_phone_language_chooses_the_survey_language_and_switching_keeps_the_
     expect(page).to_have_url(f"{phone.base_url}{you.address}")
     expect(page.locator("h1")).to_have_text(you.say(you.definition["title"]))
     you.press("Start the survey")
-    you.expect_page(1, 8, "police_in_your_area")
+    you.expect_page(1, PAGES, "police_in_general")
     you.answer({"trust_police": 3})
 
     # The other languages are submit buttons, so that the answers on the page go along.
     page.get_by_role("button", name="Français", exact=True).tap()
     you = Respondent(phone, standard_campaign, "fr", translate)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    you.expect_page(1, 8, "police_in_your_area")
+    you.expect_page(1, PAGES, "police_in_general")
     expect(page.locator("#trust_police-3")).to_be_checked()
     assert page.url == f"{phone.base_url}{you.address}"
     assert phone.foreign_requests() == [] and phone.server_errors == []

@@ -186,3 +186,55 @@ def test_how_a_gap_moved_since_an_earlier_pair_of_waves(client, make, city_pair)
         later - earlier + np.hypot(later_high - later, earlier - earlier_low), abs=0.1)
     half = client.get(mirror_url() + "&since_resident_wave=baseline", headers=auth)
     assert half.status_code == 400 and "since_resident_wave" in half.get_json()["problems"]
+
+
+def test_weighted_residents_enter_the_gap_with_kishs_effective_n(client, make):
+    """Residents raked to population margins: their share and Wilson interval use the weights and Kish's effective
+    sample size (Σw)²/Σw², recomputed here from the stored weights."""
+    from sqlalchemy import text as sql
+
+    from imppulse_survey.weighting.raking import read_margins
+    from imppulse_survey.weighting.services import rake_wave
+
+    from ..weighting.test_raking import MARGINS, load_people, texts
+
+    city = make.city("nantes", districts=3)
+    definition = minimal_questionnaire()
+    definition["pages"][2]["items"] += [
+        {"key": "age_band", "type": "single_choice", "text": texts("Age"),
+         "options": [{"code": c, "label": texts(f"band {c}")} for c in (1, 2, 3)]},
+        {"key": "gender", "type": "single_choice", "text": texts("Gender"),
+         "options": [{"code": c, "label": texts(f"gender {c}")} for c in (1, 2)]}]
+    definition["indicators"].append({"key": "trust_share", "label": text("Trust 6+"), "kind": "proportion",
+                                     "items": ["trust"], "codes": [6, 7, 8, 9, 10]})
+    residents = make.campaign("nantes-residents", city=city, version=make.version(definition))
+    load_people(residents, residents.waves[0], 400)
+    rake_wave(residents, residents.waves[0], read_margins(MARGINS))
+    officer_definition = officer_questionnaire()
+    officer_definition["indicators"][-2]["mirror_of"] = "trust_share"
+    officers = make.campaign("nantes-officers", city=city, version=make.version(officer_definition),
+                             access_mode="invitation")
+    officer_frame = officers_answer(officers, np.random.default_rng(5))
+    make.release(residents)
+    make.release(officers)
+    token = issue_token(create_user("efus@efus.eu", "a long enough password", "admin", None))
+    db.session.commit()
+    pair = pairs_by_officer_indicator(client, mirror_url(), {"Authorization": f"Bearer {token}"})["perceived_confidence"]
+    rows = db.session.execute(sql("SELECT r.weight, a.value FROM answers a JOIN responses r ON r.id = a.response_id "
+                                  "WHERE a.item_key = 'trust' AND r.campaign_id = :c"), {"c": residents.id}).all()
+    weights = pd.Series([row[0] for row in rows])
+    trusting = pd.Series([row[1] >= 6 for row in rows], dtype=float)
+    assert weights.nunique() > 1  # the residents are weighted, or the test would prove nothing
+    share = float((weights * trusting).sum() / weights.sum())
+    n_eff = float(weights.sum() ** 2 / (weights ** 2).sum())
+    low, high = (bound * 100 for bound in proportion_confint(share * n_eff, n_eff, method="wilson"))
+    estimates = officer_frame.loc[officer_frame["estimate"] >= 0, "estimate"] * 10
+    officer = estimates.mean()
+    o_low, o_high = stats.t.interval(0.95, len(estimates) - 1, loc=officer, scale=stats.sem(estimates))
+    gap = officer - share * 100
+    assert pair["status"] == "estimate"
+    assert pair["residents"]["estimate"] == pytest.approx(share * 100, abs=0.05 + 1e-9)
+    assert (pair["residents"]["ci_low"], pair["residents"]["ci_high"]) == pytest.approx((low, high), abs=0.05 + 1e-9)
+    assert pair["gap"] == pytest.approx(gap, abs=0.05 + 1e-9)
+    assert pair["gap_ci_low"] == pytest.approx(gap - math.hypot(officer - o_low, high - share * 100), abs=0.05 + 1e-9)
+    assert pair["gap_ci_high"] == pytest.approx(gap + math.hypot(o_high - officer, share * 100 - low), abs=0.05 + 1e-9)

@@ -126,3 +126,21 @@ def test_a_definition_cleans_every_type_with_one_signature():
     assert cleaned["estimate_trust"] == 4 and cleaned["district"] == 2
     _, found = definition.clean({"district": "7"}, has_pilot=True, district_codes={1: 11, 2: 12})
     assert "district" in found
+
+
+def test_an_item_may_give_a_missing_code_its_own_label(make, client):
+    definition = minimal_questionnaire()
+    trust = definition["pages"][0]["items"][1]
+    trust["missing_labels"] = {"dont_know": text("No one ever asks")}
+    campaign = make.campaign(version=make.version(definition))
+    respondent = Respondent(client, campaign.slug, "en")
+    respondent.start()
+    trust_block = respondent.page[respondent.page.index('id="trust"'):respondent.page.index('id="confidence"')]
+    assert "No one ever asks (en)" in trust_block and "Don&#39;t know (en)" not in trust_block
+    assert "Don&#39;t know (en)" in respondent.page  # other items keep the questionnaire's label
+    body = client.get(f"/api/v1/campaigns/{campaign.slug}/questionnaire?lang=fr").get_json()
+    item = next(item for item in body["pages"][0]["items"] if item["key"] == "trust")
+    assert item["missing"] == [{"key": "dont_know", "code": 98, "label": "No one ever asks (fr)"}]
+    trust["missing_labels"] = {"prefer_not_to_say": text("Rather not")}
+    assert any("missing_labels.prefer_not_to_say: 'prefer_not_to_say' is not among the item's missing codes" in problem
+               for problem in problems(definition))
