@@ -47,14 +47,15 @@ CAMPAIGN_PLANS = (
 #: follow-up moves to version 2, so the demo shows series that continue, series that break, and mirrors that compare
 WAVE_PLANS = (("baseline", 300, 240, 1), ("follow-up", 40, None, 2))
 
+#: the name of the pilot actions, as a name (no article): the questionnaires quote it, « {pilot} »
 PILOT_LABEL = {
-    "en": "the neighbourhood meetings between residents and the police",
-    "fr": "les rencontres de quartier entre habitants et police",
-    "it": "gli incontri di quartiere tra cittadini e polizia",
-    "es": "los encuentros de barrio entre vecinos y policía",
-    "ca": "les trobades de barri entre veïns i policia",
-    "nl": "de wijkontmoetingen tussen bewoners en politie",
-    "pt": "os encontros de bairro entre moradores e polícia",
+    "en": "Neighbourhood meetings between residents and the police",
+    "fr": "Rencontres de quartier entre habitants et police",
+    "it": "Incontri di quartiere tra cittadini e polizia",
+    "es": "Encuentros de barrio entre vecindario y policía",
+    "ca": "Trobades de barri entre veïnat i policia",
+    "nl": "Wijkontmoetingen tussen bewoners en politie",
+    "pt": "Encontros de bairro entre moradores e polícia",
 }
 
 

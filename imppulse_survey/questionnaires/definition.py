@@ -46,6 +46,12 @@ class Definition:
     def district_item(self) -> Mapping | None:
         return next((item for item in self.items() if item_type(item).holds_district), None)
 
+    def answer_text(self, key: str) -> dict:
+        """The question an answer key answers: a grid row's own text, else its item's."""
+        item = self.item_by_answer_key[key]
+        row = next((row for row in item.get("rows", []) if row["key"] == key), None)
+        return (row or item)["text"]
+
     def missing_label(self, item: Mapping, kind: str) -> dict:
         """The label of a missing code as the item offers it: its own, else the questionnaire's."""
         return (item.get("missing_labels") or {}).get(kind) or self.data["missing"][kind]["label"]

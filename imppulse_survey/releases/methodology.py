@@ -52,18 +52,18 @@ def standard_indicators() -> tuple[DescribedQuestionnaire, ...]:
 
 
 @cache
-def earlier_mirrors() -> tuple[dict, ...]:
-    """The labels of the officers' mirror indicators of earlier versions that were not estimates: shown, never
-    compared as a gap (MEASURES.md, "Mirror pairs")."""
-    return tuple(indicator.label for number in STANDARD_VERSIONS[:-1]
-                 for indicator in indicators_of(Definition(load_file(standard_file("officer-feedback", number))))
-                 if indicator.mirror_of and indicator.kind != "estimate")
+def earlier_mirrors() -> tuple[tuple[dict, dict], ...]:
+    """(officers' label, residents' label) of each mirror pair of earlier versions whose officers' side was not an
+    estimate: shown, never compared as a gap (MEASURES.md, "Mirror pairs")."""
+    pairs = []
+    for number in STANDARD_VERSIONS[:-1]:
+        residents = {indicator.key: indicator for indicator in
+                     indicators_of(Definition(load_file(standard_file("resident-perception", number))))}
+        for indicator in indicators_of(Definition(load_file(standard_file("officer-feedback", number)))):
+            if indicator.mirror_of in residents and indicator.kind != "estimate":
+                pairs.append((indicator.label, residents[indicator.mirror_of].label))
+    return tuple(pairs)
 
 
 def _texts(definition: Definition, indicator) -> tuple[dict, ...]:
-    texts = []
-    for item in indicator.items:
-        owner = definition.item_by_answer_key[item.key]
-        row = next((row for row in owner.get("rows", []) if row["key"] == item.key), None)
-        texts.append((row or owner)["text"])
-    return tuple(texts)
+    return tuple(definition.answer_text(item.key) for item in indicator.items)

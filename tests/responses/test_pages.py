@@ -99,6 +99,9 @@ def test_validation_errors_beside_the_item_and_in_a_summary(respondent):
     assert respondent.heading() == "First (fr)"
     summary = page[page.index('class="error-summary"'):page.index("</div>", page.index('class="error-summary"'))]
     assert 'href="#contact"' in summary and 'href="#trust"' in summary
+    # each link names its question: the same message twice would not say which is which
+    assert '<span class="question-name">Contact? (fr)</span>' in summary
+    assert '<span class="question-name">Trust (fr)</span>' in summary
     assert 'id="contact-error"' in page and 'aria-describedby="contact-error"' in page
     assert 'id="confidence-4" name="confidence" value="4" checked' in page  # the answer given is shown again
     assert page.count('class="error-message"') == 2
