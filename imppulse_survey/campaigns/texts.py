@@ -7,9 +7,10 @@ it says ``{forces}``, ``{organiser}``, ``{threshold}`` and ``{pilot}``, and each
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
 from ..i18n import text_in
+from ..questionnaires.packs import text_paths
 from .models import Campaign
 
 PLACEHOLDERS = ("pilot", "forces", "organiser", "threshold")
@@ -33,7 +34,7 @@ def campaign_texts(campaign: Campaign, lang: str) -> Callable[[Mapping | None], 
 
 def used_placeholders(definition: Mapping) -> set[str]:
     """The placeholders any text of a definition uses."""
-    return {name for text in _texts(definition) for name in PLACEHOLDER.findall(text)}
+    return {name for _, text in text_paths(definition) for value in text.values() for name in PLACEHOLDER.findall(value)}
 
 
 def unfilled(campaign: Campaign, definition: Mapping) -> list[str]:
@@ -45,13 +46,3 @@ def unfilled(campaign: Campaign, definition: Mapping) -> list[str]:
         missing += [f"{name} ({language})" for language in campaign.languages if not (given.get(language) or "").strip()]
     return missing
 
-
-def _texts(node) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, Mapping):
-        for value in node.values():
-            yield from _texts(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _texts(value)

@@ -18,24 +18,10 @@ from .models import QuestionnaireVersion
 from .published import published_definition
 from .scoring import Indicator, indicators_of
 
-EVERY_LANGUAGE = "all"
-
 
 def item_languages(earlier: QuestionnaireVersion, later: QuestionnaireVersion, key: str) -> set[str]:
     """The languages in which answer ``key`` compares between two versions of one questionnaire."""
-    if earlier.number > later.number:
-        earlier, later = later, earlier
-    languages = set(later.definition["languages"])
-    version = later
-    while version.number > earlier.number:
-        link = version.definition.get("comparable_with")
-        if not link or link["version"] < earlier.number:
-            return set()  # nothing recorded back to the earlier version: a break, to be safe
-        languages &= set(link["items"].get(key, []))
-        version = _version(version.questionnaire_id, link["version"])
-        if version is None:
-            return set()
-    return languages & set(earlier.definition["languages"]) if version.number == earlier.number else set()
+    return _comparable(_links(earlier, later), key)
 
 
 def indicator_break(key: str, first: QuestionnaireVersion, second: QuestionnaireVersion,
@@ -48,10 +34,37 @@ def indicator_break(key: str, first: QuestionnaireVersion, second: Questionnaire
     found = [_indicator(version, key) for version in (first, second)]
     if None in found or _definition_of(found[0]) != _definition_of(found[1]):
         return languages
+    links = _links(first, second)  # the chain is read once, not once per item
     comparable = set(languages)
     for item in _answer_keys(found[0]):
-        comparable &= item_languages(first, second, item)
+        comparable &= _comparable(links, item)
     return [language for language in languages if language not in comparable]
+
+
+def _links(first: QuestionnaireVersion, second: QuestionnaireVersion) -> list[dict] | None:
+    """The ``comparable_with`` records from the later version back to the earlier, and the two versions' common
+    languages as the first; None where the chain does not reach back (a break, to be safe)."""
+    earlier, later = sorted((first, second), key=lambda version: version.number)
+    links = [{"items": {}, "languages": set(later.definition["languages"]) & set(earlier.definition["languages"])}]
+    version = later
+    while version.number > earlier.number:
+        link = version.definition.get("comparable_with")
+        if not link or link["version"] < earlier.number:
+            return None
+        links.append(link)
+        version = _version(version.questionnaire_id, link["version"])
+        if version is None:
+            return None
+    return links
+
+
+def _comparable(links: list[dict] | None, key: str) -> set[str]:
+    if links is None:
+        return set()
+    languages = set(links[0]["languages"])
+    for link in links[1:]:
+        languages &= set(link["items"].get(key, []))
+    return languages
 
 
 def _indicator(version: QuestionnaireVersion, key: str) -> Indicator | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from collections.abc import Iterator, Mapping
 
 from sqlalchemy import func, select
@@ -18,8 +17,7 @@ from ..config import SUPPORTED_LANGUAGES
 from ..extensions import db
 from .format import MAX_TEXT_LENGTH
 from .models import LanguagePack, QuestionnaireVersion
-
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+from .translation_check import PLACEHOLDER
 
 
 class PackError(ValueError):

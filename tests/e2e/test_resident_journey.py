@@ -179,15 +179,20 @@ def test_changing_the_contact_answer_takes_the_other_path(respondent):
     assert you.phone.foreign_requests() == [] and you.phone.server_errors == []
 
 
-def test_saving_for_later_and_coming_back(respondent):
-    you = respondent("nl")
-    page = you.page
+def through_the_first_page(you: Respondent) -> None:
+    """From the introduction to page 2, the first page answered."""
     you.open_introduction()
     you.press("Start the survey")
     you.expect_page(1, PAGES, "police_in_general")
     you.answer(ANSWERS["police_in_general"])
     you.press("Next")
     you.expect_page(2, PAGES, "police_in_your_area")
+
+
+def test_saving_for_later_and_coming_back(respondent):
+    you = respondent("nl")
+    page = you.page
+    through_the_first_page(you)
     you.answer({"relations_good": 4})
     you.press("Continue later")
 
@@ -250,12 +255,7 @@ def test_the_back_gesture_goes_to_the_previous_page_with_every_answer(open_phone
     """A phone's back gesture would ask to resend a form; the page's script turns it into the Back button."""
     you = Respondent(open_phone(javascript=True), standard_campaign, "fr", translate)
     page = you.page
-    you.open_introduction()
-    you.press("Start the survey")
-    you.expect_page(1, PAGES, "police_in_general")
-    you.answer(ANSWERS["police_in_general"])
-    you.press("Next")
-    you.expect_page(2, PAGES, "police_in_your_area")
+    through_the_first_page(you)
     you.answer({"relations_good": 2})
     page.go_back(wait_until="commit")  # the gesture
     you.expect_page(1, PAGES, "police_in_general")
