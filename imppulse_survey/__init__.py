@@ -59,6 +59,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from .api.views import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from .exports.views import bp as exports_bp
+
+    app.register_blueprint(exports_bp)
     from .accounts.views import TokenRequestsAreStateless, login_manager
     from .accounts.views import bp as accounts_bp
 

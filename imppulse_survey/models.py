@@ -1,7 +1,8 @@
 """Every model in one import, for migrations and tests."""
 
-from .accounts.models import ApiToken, User
+from .accounts.models import ApiToken, AuditEvent, User
 from .campaigns.models import Campaign, City, District, Invitation, Wave
+from .exports.models import MicrodataRow, MicrodataSet
 from .questionnaires.models import Questionnaire, QuestionnaireVersion
 from .releases.models import DistrictGroup, Pooling, Release, ReleaseCell
 from .responses.models import Answer, Draft, IndicatorSummary, Response, SealedResponse, SpentBallot, TextAnswer
@@ -10,6 +11,7 @@ from .weighting.models import WeightSet
 __all__ = [
     "Answer",
     "ApiToken",
+    "AuditEvent",
     "Campaign",
     "City",
     "District",
@@ -17,6 +19,8 @@ __all__ = [
     "Draft",
     "IndicatorSummary",
     "Invitation",
+    "MicrodataRow",
+    "MicrodataSet",
     "Pooling",
     "Questionnaire",
     "QuestionnaireVersion",

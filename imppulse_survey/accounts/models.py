@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..campaigns.models import City
+from ..core.models import UTCDateTime
 from ..extensions import db
 
 ROLES = ("admin", "manager", "viewer", "analyst")
@@ -76,3 +77,28 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.label}>"
+
+
+class AuditEvent(db.Model):
+    """One change or download by a staff user or an operator: who, what, when. Admins read them; nothing in
+    them is about a respondent."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at_dt: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    #: the user (none: the command line, or a user since deleted)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: who it was, as they were known then: an email, or "command line"
+    actor: Mapped[str] = mapped_column(String(254))
+    #: the city it concerns (none: the whole network)
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id"), index=True)
+    #: what was done, e.g. "download.microdata", "campaign.threshold"
+    action: Mapped[str] = mapped_column(String(40))
+    #: what it was done to, e.g. "nantes-residents baseline"
+    target: Mapped[str] = mapped_column(String(200))
+    #: the particulars: a format, a language, an old and a new value
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.target} by {self.actor}>"

@@ -138,4 +138,42 @@ def openapi_document() -> dict:
                 "503": error("Database unavailable; nothing released"),
             },
         }})
+    _download_paths(spec)
     return spec.to_dict()
+
+
+def _download_paths(spec: APISpec) -> None:
+    from ..exports.views import MEDIA_TYPES, DownloadQuerySchema
+
+    wave = {"name": "label", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64},
+            "description": "The wave's label, e.g. baseline; it must have a release."}
+    downloads = (
+        ("indicators", ("csv", "xlsx"), ("A wave's aggregated indicators, every releasable table, with 95% intervals, "
+                                        "n and flags (suppressed cells say so)"), "any staff role"),
+        ("microdata", ("csv", "xlsx", "sav", "dta"), ("A wave's microdata, one row per respondent in a random order, "
+                                                     "quasi-identifiers coarsened to the release's threshold"),
+         "analysts of the city and the network coordinator; officers' microdata: the coordinator only"),
+        ("codebook", ("csv", "html"), "What each microdata variable means: question, codes, labels, coarsening",
+         "as microdata"),
+    )
+    for what, formats, summary, who in downloads:
+        spec.path(path=f"/api/v1/campaigns/{{slug}}/waves/{{label}}/{what}.{{format}}", operations={"get": {
+            "summary": summary,
+            "description": f"Who: {who}. Every download is recorded in the audit log. Text cells that a spreadsheet "
+                           "would run as a formula start with an apostrophe; CSV is UTF-8 with a byte-order mark.",
+            "security": [{"token": []}],
+            "parameters": [SLUG, wave, {"name": "format", "in": "path", "required": True,
+                                        "schema": {"type": "string", "enum": list(formats)}},
+                           {"in": "query", "schema": DownloadQuerySchema}],
+            "responses": {
+                "200": {"description": "The file, as an attachment",
+                        "content": {MEDIA_TYPES[fmt].split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                                    for fmt in formats}},
+                "400": error("Invalid parameters, each listed"),
+                "401": error("Not logged in and no valid token"),
+                "403": error("Not allowed for this role"),
+                "404": error("No such campaign or wave, no release yet, or a campaign of another city"),
+                "409": error("Fewer respondents than the threshold: no microdata can be made"),
+                "503": error("Database unavailable; try again"),
+            },
+        }})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import UTCDateTime, utcnow
@@ -101,6 +101,8 @@ class Campaign(db.Model):
     retention_months: Mapped[int] = mapped_column(default=60, server_default="60")
     #: free texts are purged sooner: they are the likeliest to name someone
     text_retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    #: an admin let analysts download the free texts with the microdata (off by default: texts name people)
+    microdata_free_text: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: how many invitations were ever made; "used" is this minus the rows left, since spent rows are deleted
     invitations_issued: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -46,6 +46,9 @@ REFUSALS_BY_RULE = [
     ("GET", "/api/v1/campaigns/{slug}/indicators", ["400"]),
     ("GET", "/api/v1/campaigns/{slug}/indicators/{key}/change", ["400"]),
     ("GET", "/api/v1/mirror", ["400"]),
+    # downloads: a language the campaign does not offer (400), as above
+    *(("GET", f"/api/v1/campaigns/{{slug}}/waves/{{label}}/{what}.{{format}}", ["400"])
+      for what in ("indicators", "microdata", "codebook")),
 ]
 
 

@@ -13,6 +13,7 @@ from .base import (
     AnswerContext,
     AnswerProblem,
     ItemType,
+    MicrodataColumn,
     Stored,
 )
 
@@ -20,4 +21,4 @@ for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = ["ITEM_TYPES", "LONGEST_NUMBER_JSON", "MAX_CODE", "NO_CONTEXT", "AnswerContext", "AnswerProblem",
-           "ItemType", "Stored"]
+           "ItemType", "MicrodataColumn", "Stored"]

@@ -49,6 +49,17 @@ class Stored:
 
 
 @dataclass(frozen=True)
+class MicrodataColumn:
+    """One variable of a microdata file: the answer key it reads, and for a multiple choice the option whose
+    choice it records (1 chosen, 0 not)."""
+
+    name: str
+    answer_key: str
+    option_code: int | None = None
+    is_text: bool = False
+
+
+@dataclass(frozen=True)
 class AnswerContext:
     """What cleaning an answer may need beyond the item: the campaign's district codes (code → district id),
     ``None`` where no campaign is chosen yet."""
@@ -131,6 +142,14 @@ class ItemType:
     def longest_json(self, item: Mapping) -> int:
         """The most characters a cleaned answer can take as JSON: sealed answers are padded to the sum."""
         return LONGEST_NUMBER_JSON  # a number, or a missing-code name (at most 24 characters)
+
+    def microdata_columns(self, item: Mapping) -> list[MicrodataColumn]:
+        """The item's variables in a microdata file: one per answer key, holding its code or number."""
+        return [MicrodataColumn(key, key) for key in self.answer_keys(item)] if self.is_coded else []
+
+    def value_labels(self, item: Mapping, say: Say) -> dict[int, str]:
+        """The label of each substantive code (the questionnaire labels its missing codes)."""
+        return {option["code"]: say(option["label"]) for option in item.get("options", []) if "code" in option}
 
     def read_form(self, item: Mapping, key: str, form: MultiDict):
         """The raw answer under ``key`` in a submitted form, or None when it is left empty."""

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .base import LONGEST_NUMBER_JSON, MAX_CODE, MAX_FORM_VALUE_LENGTH, AnswerProblem, ItemType, Stored
+from .base import (
+    LONGEST_NUMBER_JSON,
+    MAX_CODE,
+    MAX_FORM_VALUE_LENGTH,
+    AnswerProblem,
+    ItemType,
+    MicrodataColumn,
+    Stored,
+)
 
 
 class _Options(ItemType):
@@ -66,6 +74,12 @@ class MultipleChoice(_Options):
         if isinstance(cleaned, str):
             return [Stored(key, missing=cleaned)]
         return [Stored(key, value=float(code)) for code in cleaned]
+
+    def microdata_columns(self, item):
+        return [MicrodataColumn(f"{item['key']}_{code}", item["key"], option_code=code) for code in self.codes(item)]
+
+    def value_labels(self, item, say):
+        return {}  # each option is a variable of its own, labelled with the option: 1 chosen, 0 not
 
     def longest_json(self, item):
         return 2 + len(self.codes(item)) * (len(str(MAX_CODE)) + 1) + LONGEST_NUMBER_JSON

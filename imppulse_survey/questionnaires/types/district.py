@@ -13,6 +13,9 @@ class DistrictChoice(ItemType):
     holds_one_number = False  # a response's district is a column of its own, which tables break figures down by
     indicator_kinds = frozenset()
 
+    def microdata_columns(self, item):
+        return []  # the response's district: a quasi-identifier, which microdata coarsens (``exports.anonymity``)
+
     def clean_substantive(self, item, raw, context):
         code = self._as_integer(raw)
         if code is None or (context.district_codes is not None and code not in context.district_codes):

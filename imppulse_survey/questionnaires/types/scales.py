@@ -30,6 +30,9 @@ class Scale0To10(_ElevenPoints):
     def api_view(self, item, say):
         return {"anchors": {end: say(text) for end, text in item["anchors"].items()}}
 
+    def value_labels(self, item, say):
+        return {0: say(item["anchors"]["low"]), 10: say(item["anchors"]["high"])}
+
 
 class EstimateOutOf10(_ElevenPoints):
     """How many out of every 10 people would say something: its mean × 10 is an estimated percentage, which a

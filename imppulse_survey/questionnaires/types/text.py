@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ...core.inputs import is_storable
-from .base import AnswerProblem, ItemType, Stored
+from .base import AnswerProblem, ItemType, MicrodataColumn, Stored
 
 
 class _Text(ItemType):
@@ -37,6 +37,9 @@ class _Text(ItemType):
 
     def stored(self, item, key, cleaned):
         return [Stored(key, text=cleaned)] if cleaned else []
+
+    def microdata_columns(self, item):
+        return [MicrodataColumn(item["key"], item["key"], is_text=True)]
 
     def longest_json(self, item):
         # a control character is escaped as \u00XX: six characters for one
