@@ -117,8 +117,9 @@ def answer_plan(definition) -> list[tuple[str, list[int], str | None, dict | Non
     return plan
 
 
-def bulk_load(app, slug: str, count: int) -> dict:
-    """Responses and their answers generated inside the database; returns timings in seconds."""
+def bulk_load(app, slug: str, count: int, summaries: bool = True) -> dict:
+    """Responses and their answers generated inside the database (and, unless told not to, the indicator
+    summaries built from them); returns timings in seconds."""
     from sqlalchemy import select, text
 
     from imppulse_survey.campaigns.models import Campaign, District
@@ -175,11 +176,12 @@ def bulk_load(app, slug: str, count: int) -> dict:
         started = time.perf_counter()
         analyze(dialect.name)
         timings["analyze"] = time.perf_counter() - started
-        started = time.perf_counter()
-        rebuild_summaries(campaign.id, definition)
-        db.session.commit()
-        analyze(dialect.name, "indicator_summaries")
-        timings["summaries"] = time.perf_counter() - started
+        if summaries:
+            started = time.perf_counter()
+            rebuild_summaries(campaign.id, definition)
+            db.session.commit()
+            analyze(dialect.name, "indicator_summaries")
+            timings["summaries"] = time.perf_counter() - started
         timings["answers"] = db.session.scalar(text(
             f"SELECT count(*) FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.campaign_id = {campaign.id}"))
         db.session.remove()

@@ -7,24 +7,24 @@ until its microdata set goes (``cached_path``). Building it is the only time the
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-import pyreadstat
 from flask import current_app
-from sqlalchemy import select
 
-from ..extensions import db
 from .codebook import described_variables
-from .models import MicrodataRow, MicrodataSet
+from .microdata import stored_lines
+from .models import MicrodataSet
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("sav", "dta")
 STATA_LABEL = 80  # Stata's longest variable label
-READ_ROWS = 20_000
 
 
 def cached_path(made: MicrodataSet, lang: str, fmt: str) -> Path:
@@ -45,21 +45,24 @@ def forget_files(set_ids) -> None:
 
 
 def frame(made: MicrodataSet) -> pd.DataFrame:
-    """The whole set as a data frame with compact types, read a slice at a time."""
+    """The whole set as a data frame with compact types, parsed from its lines a slice at a time."""
+    import pandas as pd  # here, not at import: pandas and pyreadstat are 100 MB a worker rarely needs
+
     names = [entry["name"] for entry in made.variables]
     strings = {entry["name"] for entry in made.variables if entry["source"] in ("text", "language", "channel")}
-    parts = []
-    query = (select(MicrodataRow.values).where(MicrodataRow.set_id == made.id).order_by(MicrodataRow.position)
-             .execution_options(yield_per=READ_ROWS))
-    for partition in db.session.execute(query).scalars().partitions(READ_ROWS):
-        part = pd.DataFrame.from_records(partition, columns=names)
-        parts.append(_compact(part, strings))
+    parts = [_compact(pd.read_csv(io.StringIO("".join(lines)), header=None, names=names, keep_default_na=False,
+                                  na_values={name: [""] for name in names},
+                                  dtype={name: "string" for name in strings}), strings)
+             for lines in stored_lines(made.id)]
     if not parts:
         return _compact(pd.DataFrame(columns=names), strings)
     return pd.concat(parts, ignore_index=True)
 
 
 def _compact(part: pd.DataFrame, strings: set[str]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     for name in part.columns:
         if name in strings:
             part[name] = part[name].astype("string")
@@ -74,6 +77,8 @@ def _compact(part: pd.DataFrame, strings: set[str]) -> pd.DataFrame:
 
 
 def _write(made: MicrodataSet, lang: str, fmt: str, path: Path) -> None:
+    import pyreadstat
+
     described, _ = described_variables(made, lang)
     data = frame(made)
     if fmt == "dta":  # Stata keeps no nullable small integers: a missing value needs a float column

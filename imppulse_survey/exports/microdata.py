@@ -8,6 +8,7 @@ enabled it for the campaign, and never for officers.
 
 from __future__ import annotations
 
+import csv
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -26,12 +27,14 @@ from ..releases.models import Release
 from ..responses.models import Answer, Response, TextAnswer
 from .anonymity import QuasiIdentifier, TooFewRespondents, as_answered, banded, coarsening
 from .models import MicrodataRow, MicrodataSet
+from .writers import csv_lines
 
 #: residents' quasi-identifiers that are answers, in the order they are coarsened when equally detailed
 RESIDENT_ANSWERED = ("years_in_area", "police_contact", "gender", "age_band")
 #: bands that merge in pairs before they are withheld
 BANDED = ("age_band", "years_in_area")
 SLICE = 5000  # responses pivoted per query: memory stays flat whatever the wave's size
+READ_ROWS = 5000  # stored rows fetched at a time
 NOT_GIVEN = -1  # as the weighting classes write it
 
 
@@ -99,12 +102,13 @@ def _build(release: Release, progress: Callable[[int], None]) -> MicrodataSet:
     positions = np.random.default_rng(secrets.randbits(128)).permutation(total)
     coarsen = [(variables.index(variable), _identifier(identifiers, variable.name), levels.get(variable.name, 0))
                if variable.is_quasi else (variables.index(variable), None, 0) for variable in kept]
+    texts = text_columns(made)
     written = 0
     for rows in pivot.slices():
-        batch = [{"set_id": made.id, "position": int(positions[written + offset]),
-                  "values": [row[index] if identifier is None else identifier.at(level, row[index])
-                             for index, identifier, level in coarsen]}
-                 for offset, row in enumerate(rows)]
+        coarsened = [[row[index] if identifier is None else identifier.at(level, row[index])
+                      for index, identifier, level in coarsen] for row in rows]
+        batch = [{"set_id": made.id, "position": int(positions[written + offset]), "line": line}
+                 for offset, line in enumerate(csv_lines(coarsened, texts))]
         db.session.execute(insert(MicrodataRow), batch)
         written += len(batch)
         progress(len(batch))
@@ -182,9 +186,9 @@ class Pivot:
     def quasi_identifiers(self) -> list[QuasiIdentifier]:
         """The quasi-identifiers, the least useful first (they go first when equally detailed)."""
         by_name = {variable.name: variable for variable in self.variables if variable.is_quasi}
-        order = ["channel", "language", "weight", *reversed([name for name in by_name if name not in
-                                                            ("channel", "language", "weight", "district")]),
-                 "district"]
+        fixed = ("channel", "language", "weight", *RESIDENT_ANSWERED, "district")
+        background = [name for name in by_name if name not in fixed]  # officers' background items
+        order = ["channel", "language", "weight", *RESIDENT_ANSWERED, *reversed(background), "district"]
         found = []
         for name in order:
             variable = by_name.get(name)
@@ -271,6 +275,33 @@ def _plain(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def stored_lines(set_id: int) -> Iterator[list[str]]:
+    """The set's CSV lines in their stored (random) order, a slice at a time."""
+    query = (select(MicrodataRow.line).where(MicrodataRow.set_id == set_id).order_by(MicrodataRow.position)
+             .execution_options(yield_per=READ_ROWS))
+    yield from db.session.execute(query).scalars().partitions(READ_ROWS)
+
+
+def stored_rows(made: MicrodataSet) -> Iterator[list]:
+    """The set's rows as values: numbers as numbers, text as text, None where empty."""
+    texts = set(text_columns(made))
+    for lines in stored_lines(made.id):
+        for cells in csv.reader(lines):
+            yield [(cell or None) if index in texts else _number(cell) for index, cell in enumerate(cells)]
+
+
+def _number(cell: str):
+    if not cell:
+        return None
+    value = float(cell)
+    return int(value) if value.is_integer() else value
+
+
+def text_columns(made: MicrodataSet) -> list[int]:
+    """Where the set holds text (free text, language, channel): the only cells a spreadsheet could run."""
+    return [index for index, entry in enumerate(made.variables) if Variable(**entry).is_string]
 
 
 def forget_microdata(wave_ids, with_free_text_only: bool = False) -> list[int]:

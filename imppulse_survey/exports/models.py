@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey
+from sqlalchemy import JSON, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import UTCDateTime
@@ -40,9 +40,14 @@ class MicrodataSet(db.Model):
 
 class MicrodataRow(db.Model):
     __tablename__ = "microdata_rows"
+    # SQLite: rows kept in the order of their key, so that a download reads the file in order; with a rowid,
+    # reading by position jumped around the table and took ten times as long
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     set_id: Mapped[int] = mapped_column(ForeignKey("microdata_sets.id", ondelete="CASCADE"), primary_key=True)
     #: a random permutation of 0…n−1: nothing in the order follows the responses'
     position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    #: one value per variable, in the set's order (null: not asked, or not answered)
-    values: Mapped[list] = mapped_column(JSON)
+    #: the row as a line of CSV, one value per variable in the set's order (empty: not asked, or not answered),
+    #: text made safe for spreadsheets: a CSV download is these lines end to end, and other formats parse them
+    #: back (a row kept as JSON and written with csv.writer on each download ran at a third of the speed)
+    line: Mapped[str] = mapped_column(Text)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, stats
-from statsmodels.stats.proportion import proportion_confint
 
 from .aggregation import CellSums
 
@@ -48,6 +47,9 @@ def estimates(kind: str, cells: Sequence[CellSums], confidence: float = CONFIDEN
     centre = sum_wy / sum_w
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "proportion":
+            # imported here: statsmodels (with pandas) is 130 MB that a worker needs only once it shows a share
+            from statsmodels.stats.proportion import proportion_confint
+
             low, high = proportion_confint(centre * n_eff, n_eff, alpha=1 - confidence, method="wilson")
             deviation = np.sqrt(np.maximum(centre * (1 - centre), 0.0))
             columns = (centre * 100, deviation / np.sqrt(n_eff) * 100, low * 100, high * 100, deviation)

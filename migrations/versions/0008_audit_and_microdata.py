@@ -54,10 +54,11 @@ def upgrade():
         "microdata_rows",
         sa.Column("set_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("line", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["set_id"], ["microdata_sets.id"], name=op.f("fk_microdata_rows_set_id_microdata_sets"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("set_id", "position", name=op.f("pk_microdata_rows")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.add_column(sa.Column("microdata_free_text", sa.Boolean(), server_default=sa.false(), nullable=False))

@@ -231,13 +231,13 @@ def test_the_new_password_is_asked_for_before_the_database_is_locked(runner, cit
     """Nobody's submission waits while a person types: the prompt comes while the command line is read."""
     import click
 
-    from imppulse_survey import cli
+    from imppulse_survey.core import commands
 
     create(runner, "chloe@nantes.fr", "manager", "nantes")
     events = []
-    prompt, begin_write = click.prompt, cli.begin_write
+    prompt, begin_write = click.prompt, commands.begin_write
     monkeypatch.setattr(click, "prompt", lambda *args, **kwargs: (events.append("prompt"), prompt(*args, **kwargs))[1])
-    monkeypatch.setattr(cli, "begin_write", lambda: (events.append("write lock"), begin_write())[1])
+    monkeypatch.setattr(commands, "begin_write", lambda: (events.append("write lock"), begin_write())[1])
     result = runner.invoke(args=["imppulse", "users", "password", "chloe@nantes.fr"],
                            input="a brand new passphrase\na brand new passphrase\n")
     assert result.exit_code == 0, result.output
