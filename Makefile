@@ -49,6 +49,8 @@ demo: migrate
 	$(FLASK) imppulse demo
 
 run: demo
+	@echo; echo "IMPPULSE Survey: http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/en/staff/login)"
+	@cat instance/demo-logins.txt; echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev compile-translations

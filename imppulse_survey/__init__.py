@@ -62,6 +62,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from .exports.views import bp as exports_bp
 
     app.register_blueprint(exports_bp)
+    from .accounts.access import init_workspace
+    from .campaigns.views import bp as campaigns_bp
+    from .indicators.views import bp as indicators_bp
+
+    init_workspace(app)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(indicators_bp)
+    from .accounts import workspace  # noqa: F401 - the users and audit pages, on the accounts blueprint
     from .accounts.views import TokenRequestsAreStateless, login_manager
     from .accounts.views import bp as accounts_bp
 

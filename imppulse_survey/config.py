@@ -133,6 +133,8 @@ class Config:
     TESTING = False
     DEBUG = False
     LANGUAGES = SUPPORTED_LANGUAGES
+    #: languages written right to left: pages get dir="rtl" (the browser tests add a test locale here)
+    RIGHT_TO_LEFT_LANGUAGES = ("ar", "fa", "he", "ur")
     REQUIRE_REVIEWED_LANGUAGES = False
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")

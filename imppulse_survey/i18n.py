@@ -37,6 +37,11 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def text_direction(code: str) -> str:
+    """``rtl`` or ``ltr``: every page sets ``dir`` from its language, and the style sheet uses logical properties."""
+    return "rtl" if code in current_app.config["RIGHT_TO_LEFT_LANGUAGES"] else "ltr"
+
+
 def text_in(text: dict | None, language: str, fallback: str = "en") -> str:
     """A questionnaire text in ``language``, or in the fallback when it has none."""
     if not text:
@@ -56,5 +61,6 @@ def forget_request_caches() -> None:
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=language_from_request)
     app.before_request(forget_request_caches)
-    app.jinja_env.globals.update(language_name=language_name, text_in=text_in, current_language=current_language)
+    app.jinja_env.globals.update(language_name=language_name, text_in=text_in, current_language=current_language,
+                                 text_direction=text_direction)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

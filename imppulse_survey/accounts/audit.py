@@ -12,7 +12,7 @@ from .models import AuditEvent
 COMMAND_LINE = "command line"
 
 
-def record(action: str, target: str, city_id: int | None, **details) -> AuditEvent:
+def record(action: str, target: str, city_id: int | None, /, **details) -> AuditEvent:
     """Add an event for the signed-in user (or the command line); the caller's transaction commits it."""
     user = current_user if _signed_in() else None
     event = AuditEvent(at_dt=utcnow(), user_id=user.id if user else None, actor=user.email if user else COMMAND_LINE,

@@ -7,15 +7,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
+from flask_login import LoginManager, current_user, login_user, logout_user
 
-from ..campaigns.models import Campaign
 from ..core.database import begin_write
 from ..core.limits import configured, failures_per, failures_per_address
 from ..extensions import db
 from ..i18n import supported_languages
-from ..responses.models import Response
 from .forms import LoginForm
 from .services import authenticate, end_sessions, load_session_user, normalise_email, user_for_token
 
@@ -90,7 +87,7 @@ def login(lang: str):
             session.clear()  # a fresh session: nothing from before the login survives it
             login_user(user)
             db.session.commit()
-            return redirect(target if is_local(target) else url_for("accounts.home", lang=lang))
+            return redirect(target if is_local(target) else url_for("campaigns.home", lang=lang))
         failed = True
         current_app.logger.info("failed login")
     status = 200 if not failed else 401
@@ -107,22 +104,6 @@ def logout(lang: str):
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login", lang=lang if lang in supported_languages() else "en"))
-
-
-@bp.get("/<lang>/staff/")
-@failures_per_address(configured("TOKEN_RATE_LIMIT"))  # a refused API token (401)
-@login_required
-def home(lang: str):
-    if lang not in supported_languages():
-        abort(404)
-    query = select(Campaign).order_by(Campaign.slug)
-    if current_user.role != "admin":
-        query = query.where(Campaign.city_id == current_user.city_id)
-    campaigns = db.session.scalars(query).all()
-    counts = dict(db.session.execute(
-        select(Response.campaign_id, func.count()).where(Response.campaign_id.in_([c.id for c in campaigns]))
-        .group_by(Response.campaign_id)).all())
-    return render_template("accounts/home.html", campaigns=campaigns, counts=counts)
 
 
 @login_manager.unauthorized_handler

@@ -192,7 +192,7 @@ def invitations_create(slug, count, out_path, cards_path, base_url):
 
     campaign = campaigns.find_campaign(slug)
     tokens = campaigns.create_invitations(campaign, count)
-    links = [f"{base_url.rstrip('/')}/i/{token}" for token in tokens]
+    links = [campaigns.invitation_link(base_url, token) for token in tokens]
     write_new_file(out_path, lambda out: csv.writer(out).writerows([["token", "link"], *zip(tokens, links)]))
     click.echo(f"{slug}: {count} invitations written to {out_path}")
     if cards_path:

@@ -170,6 +170,8 @@ class Wave(db.Model):
     recruitment_mode: Mapped[str] = mapped_column(String(16), default="open_link", server_default="open_link")
     #: the questionnaire version its respondents answer: a follow-up wave may move to a later version
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    #: how many responses fieldwork aims for (none: no target); each district's share follows its population
+    target_responses: Mapped[int | None]
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
 

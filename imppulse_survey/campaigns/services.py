@@ -17,7 +17,16 @@ from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.models import QuestionnaireVersion
 from ..questionnaires.packs import available_languages, unreviewed_languages
-from .models import ACCESS_MODES, AUDIENCES, MINIMUM_DISCLOSURE_THRESHOLD, Campaign, City, Invitation, Wave
+from .models import (
+    ACCESS_MODES,
+    AUDIENCES,
+    MINIMUM_DISCLOSURE_THRESHOLD,
+    RECRUITMENT_MODES,
+    Campaign,
+    City,
+    Invitation,
+    Wave,
+)
 from .texts import unfilled
 
 TOKEN_BYTES = 32  # 256 bits from the operating system's generator
@@ -319,6 +328,46 @@ def create_invitations(campaign: Campaign, count: int) -> list[str]:
     db.session.flush()
     secrets.SystemRandom().shuffle(tokens)
     return tokens
+
+
+def invitation_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/i/{token}"
+
+
+def plan_wave(wave: Wave, *, opens_dt: dt.datetime | None = None, closes_dt: dt.datetime | None = None,
+              target: int | None = None, recruitment_mode: str | None = None,
+              version: QuestionnaireVersion | None = None, now: dt.datetime | None = None) -> None:
+    """Change a wave's plan. A scheduled wave changes in every way; once it has opened, its dates of opening,
+    recruitment and version are history (its answers came that way), and only its closing date and target move."""
+    now = now or utcnow()
+    if target is not None and target < 1:
+        raise CampaignError("a target is at least 1 response")
+    wave.target_responses = target
+    started = wave.status(now) != "scheduled"
+    if recruitment_mode is not None and recruitment_mode != wave.recruitment_mode:
+        if started:
+            raise CampaignError(f"wave {wave.label} has started: its recruitment cannot change")
+        invited = wave.campaign.access_mode == "invitation"
+        if recruitment_mode not in RECRUITMENT_MODES or (recruitment_mode == "invitations") != invited:
+            raise CampaignError(f"recruitment of an {wave.campaign.access_mode} campaign cannot be {recruitment_mode}")
+        wave.recruitment_mode = recruitment_mode
+    if version is not None and version is not wave.questionnaire_version:
+        set_wave_version(wave, version, now)
+    if started:
+        if opens_dt is not None and opens_dt != wave.opens_dt:
+            raise CampaignError(f"wave {wave.label} has started: its opening date is history")
+        if wave.status(now) == "closed" and closes_dt != wave.closes_dt:
+            raise CampaignError(f"wave {wave.label} is closed: open it again to change its dates")
+        if closes_dt is not None and closes_dt <= now:
+            raise CampaignError("an open wave's new closing date must be in the future")
+    else:
+        if opens_dt is not None:
+            _check_ready(wave.campaign, wave.questionnaire_version, _reviewed_required())
+        wave.opens_dt = opens_dt
+    if opens_dt and closes_dt and closes_dt <= opens_dt:
+        raise CampaignError("a wave must close after it opens")
+    wave.closes_dt = closes_dt
+    db.session.flush()
 
 
 def invitations_used(campaign: Campaign) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -16,8 +18,18 @@ cli = AppGroup(__name__)
 @committing
 def demo(seed):
     """Load the partner cities, the standard questionnaires, demo campaigns and simulated responses."""
-    from .loader import load_demo  # the simulation is loaded by this command only, not by every worker
+    from flask import current_app
 
-    summary = load_demo(seed=seed, progress=click.echo)
+    from .loader import expected_responses, load_demo  # the simulation: loaded by this command only
+    from .logins import ensure_demo_logins
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("the demo is for development: it makes accounts with known passwords and keeps "
+                                   "private keys in the instance folder, which production must never have")
+    with click.progressbar(length=expected_responses(), label="simulated responses", file=sys.stderr) as bar:
+        summary = load_demo(seed=seed, progress=bar.update)
     click.echo(f"demo data ready: {summary.cities} cities, {summary.campaigns} campaigns, "
                f"{summary.new_responses} new responses ({summary.total_responses} in all)")
+    written = ensure_demo_logins()
+    if written:
+        click.echo(f"demo logins written to {written} (one account per role)")

@@ -27,6 +27,7 @@ from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign, City, District, Wave
 from ..core.models import utcnow
 from ..extensions import db
+from ..questionnaires.published import published_definition
 from ..questionnaires.services import publish_standard_versions
 from ..releases.services import current_release, make_release, release
 from ..responses.models import Response, SpentBallot
@@ -67,8 +68,16 @@ class DemoSummary:
     total_responses: int = 0
 
 
-def load_demo(seed: int = 2026, progress: Callable[[str], None] = lambda message: None,
+def expected_responses(responses_per_wave: dict[str, int] | None = None) -> int:
+    """How many simulated responses a first load stores (a progress bar's length)."""
+    cities = len(yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))["cities"])
+    return cities * len(WAVE_PLANS) * sum((responses_per_wave or {}).get(audience, per_wave)
+                                          for audience, _, _, per_wave in CAMPAIGN_PLANS)
+
+
+def load_demo(seed: int = 2026, progress: Callable[[int], None] = lambda stored: None,
               responses_per_wave: dict[str, int] | None = None) -> DemoSummary:
+    """Load everything; ``progress(n)`` is called as each wave's responses are stored (or found stored)."""
     summary = DemoSummary()
     versions = publish_standard_versions()
     today = utcnow()
@@ -84,8 +93,7 @@ def load_demo(seed: int = 2026, progress: Callable[[str], None] = lambda message
                 wave = _wave(campaign, label, today, opens_ago, closes_ago, versions[questionnaire_key][number])
                 added = _simulate_wave(campaign, wave, target, seed, today.date())
                 summary.new_responses += added
-                if added:
-                    progress(f"{campaign.slug} {label}: {added} responses")
+                progress(target)
                 if campaign.access_mode == "open" and wave.status() == "closed" and current_release(wave) is None:
                     make_release(campaign, wave)  # officers' closed waves are released as they are unsealed
     summary.total_responses = db.session.scalar(select(func.count()).select_from(Response))
@@ -159,11 +167,12 @@ def _simulate_wave(campaign: Campaign, wave: Wave, target: int, seed: int, today
     first_day = wave.opens_dt.date()
     last_day = min(wave.closes_dt.date() if wave.closes_dt else today, today)
     span = max((last_day - first_day).days, 0)
+    definition = published_definition(wave.questionnaire_version)
     added = 0
     for number, submission_id in _submission_ids(campaign, wave, target):
         if submission_id in existing:
             continue
-        respondent = Respondent(campaign, wave, seed=_stable_seed(seed, submission_id))
+        respondent = Respondent(campaign, wave, seed=_stable_seed(seed, submission_id), definition=definition)
         submit(campaign.slug, respondent.answers(), language=respondent.language, submission_id=submission_id,
                channel="demo", wave_id=wave.id,
                submitted_on=first_day + dt.timedelta(days=respondent.random.randint(0, span)))
@@ -183,11 +192,12 @@ def _simulate_officer_wave(campaign: Campaign, wave: Wave, target: int, seed: in
     else:  # a wave opened outside the demo: its private key is not the demo's to use
         return 0
     stored = db.session.scalar(select(func.count()).select_from(SpentBallot).filter_by(wave_id=wave.id))
+    definition = published_definition(wave.questionnaire_version)
     added = 0
     for number, submission_id in _submission_ids(campaign, wave, target):
         if number < stored:
             continue
-        respondent = Respondent(campaign, wave, seed=_stable_seed(seed, submission_id))
+        respondent = Respondent(campaign, wave, seed=_stable_seed(seed, submission_id), definition=definition)
         token = campaigns.create_invitations(campaign, 1)[0]
         submit(campaign.slug, respondent.answers(), language=respondent.language, submission_id=submission_id,
                channel="demo", token=token, wave_id=wave.id)

@@ -11,7 +11,7 @@ import random
 import zlib
 
 from ..campaigns.models import Campaign, Wave
-from ..questionnaires.definition import item_type
+from ..questionnaires.definition import Definition, item_type
 from ..questionnaires.published import published_definition
 from ..questionnaires.types import NO_CONTEXT
 
@@ -23,10 +23,11 @@ NEGATIVE_KEY_FRAGMENTS = ("abuse", "insult", "mistreat", "unsafe")
 
 
 class Respondent:
-    def __init__(self, campaign: Campaign, wave: Wave, seed: int):
+    def __init__(self, campaign: Campaign, wave: Wave, seed: int, definition: Definition | None = None):
         self.random = random.Random(seed)
         self.campaign = campaign
-        self.definition = published_definition(wave.questionnaire_version)
+        # a wave's simulated respondents share one parsed definition: looking it up for each cost a query
+        self.definition = definition or published_definition(wave.questionnaire_version)
         self.language = self._language()
         districts = campaign.city.districts
         self.district = self.random.choices(districts, weights=[d.population or 1 for d in districts])[0] if districts else None

@@ -1,5 +1,5 @@
 """the audit log of staff changes and downloads; releases' microdata, built once; free texts in microdata only
-where an admin allows them
+where an admin allows them; each wave's target number of responses
 
 Revision ID: 0008
 Revises: 0007
@@ -62,9 +62,13 @@ def upgrade():
     )
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.add_column(sa.Column("microdata_free_text", sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table("waves", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("target_responses", sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("waves", schema=None) as batch_op:
+        batch_op.drop_column("target_responses")
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.drop_column("microdata_free_text")
     op.drop_table("microdata_rows")
