@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 LANGS := en fr it es ca nl pt
 
-.PHONY: run test install install-dev compile-translations translations migrate demo clean
+.PHONY: run test test-suite test-once install install-dev compile-translations translations migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-compile-translations: install
-	$(BIN)/pybabel compile -d translations
+CATALOGS := $(foreach lang,$(LANGS),translations/$(lang)/LC_MESSAGES/messages.mo)
+
+compile-translations: install $(CATALOGS)
+
+# each catalog compiled when its .po changed, not at every run
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations -l $*
 
 # Extract the interface strings, merge them into every catalog, compile. Translate, then run it again.
 translations: install
@@ -46,15 +51,32 @@ migrate: compile-translations
 	$(FLASK) db upgrade
 
 demo: migrate
-	$(FLASK) imppulse demo
+	PORT=$(PORT) $(FLASK) imppulse demo
+	@touch $(DEMO_STAMP)
 
-run: demo
+# Migrations and demo data again only when they changed, or when the database or the logins are gone: a second
+# `make run` goes straight to serving.
+DEMO_STAMP := instance/.demo-loaded
+$(DEMO_STAMP): $(wildcard migrations/versions/*.py) $(wildcard imppulse_survey/demo/*) | compile-translations
+	@$(MAKE) --no-print-directory demo
+
+run: compile-translations
+	@if [ ! -f instance/demo-logins.txt ] || { [ -z "$$DATABASE_URL" ] && [ ! -f instance/imppulse.sqlite3 ]; }; then \
+		rm -f $(DEMO_STAMP); fi
+	@$(MAKE) --no-print-directory $(DEMO_STAMP)
 	@echo; echo "IMPPULSE Survey: http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/en/staff/login)"
 	@cat instance/demo-logins.txt; echo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev compile-translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+# The whole suite: what depends on the database (test-suite, which CI runs on SQLite and on PostgreSQL), then the
+# browser, axe, schemathesis and property tests, which do not (test-once, which CI runs once, on SQLite).
+test: test-suite test-once
+
+test-suite: install-dev compile-translations
+	$(BIN)/pytest -m "not single_pass" $(PYTEST_ARGS)
+
+test-once: install-dev compile-translations
+	$(BIN)/pytest -m single_pass $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache translations/*/LC_MESSAGES/*.mo

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from .accounts import commands as accounts
 from .campaigns import commands as campaigns
 from .demo import commands as demo
+from .exports import commands as exports
 from .indicators import commands as indicators
 from .questionnaires import commands as questionnaires
 from .releases import commands as releases
@@ -17,6 +18,6 @@ from .responses import commands as responses
 from .weighting import commands as weighting
 
 imppulse_cli = AppGroup("imppulse", help="IMPPULSE Survey administration.")
-for domain in (questionnaires, campaigns, releases, responses, accounts, weighting, indicators, demo):
+for domain in (questionnaires, campaigns, releases, responses, accounts, weighting, indicators, exports, demo):
     for command in domain.cli.commands.values():
         imppulse_cli.add_command(command)

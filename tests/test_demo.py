@@ -116,3 +116,56 @@ def test_demo_responses_respect_the_questionnaire_logic(demo):
                                                                            Response.district_id.is_not(None))
     )
     assert with_district >= 8 * 2 * 300
+
+
+def test_the_demo_gives_one_login_per_role_in_a_file_only_its_owner_reads(demo, app, runner):
+    import os
+    import re
+
+    from imppulse_survey.accounts.services import authenticate
+    from imppulse_survey.demo.logins import ACCOUNTS, logins_path
+
+    path = logins_path()
+    assert oct(os.stat(path).st_mode)[-3:] == "600"
+    written = dict(re.findall(r"^\w+\s+(\S+@\S+)\s+(\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE))
+    assert set(written) == {email for _, email in ACCOUNTS}
+    for role, email in ACCOUNTS:
+        user = authenticate(email, written[email])
+        assert user is not None and user.role == role
+        assert (user.city.slug if user.city else None) == (None if role == "admin" else "nantes")
+    # kept as they are while the file is there; made again, with new passwords, once it is gone
+    assert runner.invoke(args=["imppulse", "demo"]).exit_code == 0
+    assert path.read_text(encoding="utf-8").count("@") == len(ACCOUNTS)
+    assert all(authenticate(email, password) for email, password in written.items())
+    path.unlink()
+    again = runner.invoke(args=["imppulse", "demo"])
+    assert again.exit_code == 0 and "demo logins written" in again.output
+    renewed = dict(re.findall(r"^\w+\s+(\S+@\S+)\s+(\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE))
+    assert all(authenticate(email, renewed[email]) for email in renewed)
+    assert not any(authenticate(email, written[email]) for email in written)
+
+
+def test_the_demo_is_refused_in_production(app, tmp_path):
+    from imppulse_survey import create_app
+    from imppulse_survey.config import ProductionConfig
+
+    from .conftest import TEST_SECRET_KEY
+
+    production = create_app(ProductionConfig({
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PUBLIC_BASE_URL": "https://survey.example.eu",
+        "SECRET_KEY": TEST_SECRET_KEY}, instance_path=tmp_path))
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["imppulse", "demo"])
+    assert result.exit_code == 1 and "development" in result.output
+    assert not (tmp_path / "demo-logins.txt").exists()
+
+
+def test_the_public_home_page_links_every_open_campaign(demo, app):
+    from imppulse_survey.campaigns.services import open_campaigns_by_city
+
+    page = app.test_client().get("/fr/").get_data(as_text=True)
+    opened = [campaign for _, campaigns in open_campaigns_by_city() for campaign in campaigns]
+    assert opened
+    for campaign in opened:
+        language = "fr" if "fr" in campaign.languages else campaign.default_language
+        assert f'href="/{language}/s/{campaign.slug}/"' in page, campaign.slug

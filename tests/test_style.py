@@ -31,4 +31,5 @@ def test_make_run_installs_only_what_the_app_needs():
     assert runtime.isdisjoint(tools)
     assert all("==" in requirement for requirement in project["dependencies"] + project["optional-dependencies"]["dev"])
     makefile = (ROOT / "Makefile").read_text()
-    assert "pip install --quiet -e .\n" in makefile and "test: install-dev" in makefile
+    assert "pip install --quiet -e .\n" in makefile
+    assert "test-suite: install-dev" in makefile and "test-once: install-dev" in makefile

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..campaigns.models import Campaign, City
+from ..core.limits import configured, failures_per_address
 from ..extensions import db
 from ..i18n import supported_languages
 
@@ -22,9 +23,11 @@ MANAGING_ROLES = ("admin", "manager")
 
 
 def staff_page(view):
-    """A workspace page: signed in, in a language the site speaks."""
+    """A workspace page: signed in, in a language the site speaks; refused API tokens counted per address, as
+    everywhere (a token sent to a page is checked like one sent to the API)."""
 
     @wraps(view)
+    @failures_per_address(configured("TOKEN_RATE_LIMIT"), refusals={401})  # a 403 or 404 here is no guess
     @login_required
     def wrapper(*args, lang: str, **kwargs):
         if lang not in supported_languages():

@@ -70,7 +70,9 @@ def render_campaign(campaign: Campaign, status: int = 200, **forms):
     counts = wave_responses([campaign])
     released = released_wave_ids([campaign])
     version_choices = _version_choices(campaign)
-    wave_form = forms.get("wave_form") or WaveForm(formdata=None)
+    # a new wave follows the version of the wave before it (or the campaign's): picking an earlier one breaks series
+    latest = campaign.waves[-1].questionnaire_version_id if campaign.waves else campaign.questionnaire_version_id
+    wave_form = forms.get("wave_form") or WaveForm(formdata=None, version=latest)
     wave_form.version.choices = version_choices
     wave_form.recruitment_mode.choices = _mode_choices(campaign)
     texts = forms.get("texts_form") or texts_form(campaign.languages, _texts_data(campaign))

@@ -33,8 +33,10 @@ def svg(spec: dict, label: str) -> Markup:
     opening = re.match(r"<svg[^>]*>", drawn).group(0)
     view_box = re.search(r'viewBox="([^"]+)"', opening).group(1)
     width = view_box.split()[2]
+    # one image with one name: the roles and labels Vega gives its marks would be unnamed parts of an image
+    inner = re.sub(r'\s(?:role|aria-[a-z]+)="[^"]*"', "", drawn[len(opening):])
     return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}" width="{width}" role="img" '
-                  f'aria-label="{escape(label)}" focusable="false">{drawn[len(opening):]}')
+                  f'aria-label="{escape(label)}" focusable="false">{inner}')
 
 
 @lru_cache(maxsize=2048)

@@ -14,6 +14,7 @@ import sys
 from contextlib import contextmanager
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from ..campaigns.services import CampaignError
 from ..config import SUPPORTED_LANGUAGES
@@ -26,17 +27,39 @@ MAX_SECRET_INPUT = 1000
 
 
 def committing(command):
-    """Run a command in one write transaction, the write lock taken before its first read (``begin_write``)."""
+    """Run a command in one write transaction, the write lock taken before its first read (``begin_write``),
+    and record it in the audit log (the command line is the operator's: who ran it is the server's own log)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         with one_line_errors():
             begin_write()
-            result = command(*args, **kwargs)
+            try:
+                result = command(*args, **kwargs)
+            except click.ClickException:
+                db.session.rollback()  # a refusal keeps nothing, and no write turn outlives it
+                raise
+            audit_command()  # committed with the command's work
             db.session.commit()
             return result
 
     return wrapper
+
+
+#: parameters never written to the audit log
+SECRET_PARAMETERS = frozenset({"password", "private_key"})
+
+
+def audit_command() -> None:
+    from ..accounts.audit import record
+
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return
+    details = {name: value if isinstance(value, (int, float, bool, type(None))) else str(value)
+               for name, value in context.params.items() if name not in SECRET_PARAMETERS}
+    path = context.command_path
+    record("command", path[max(path.find("imppulse "), 0):][:200], None, **details)  # from "imppulse" on
 
 
 def reading(command):
@@ -67,6 +90,10 @@ def one_line_errors():
     except (CampaignError, ValueError) as error:  # AccountError is a ValueError too
         db.session.rollback()
         raise click.ClickException(str(error)) from None
+    except OperationalError as error:  # locked by another writer, or unreachable: say so, and change nothing
+        db.session.rollback()
+        raise click.ClickException(f"the database cannot be written now ({error.orig or error}); nothing was "
+                                   "changed, try again") from None
 
 
 def parse_datetime(value: str | None) -> dt.datetime | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -25,6 +27,11 @@ def indicators_rebuild(slugs):
     """Recompute indicator summaries from the answers (every campaign, or those named), e.g. after a bulk load."""
     chosen = [campaigns.find_campaign(slug) for slug in slugs] or db.session.scalars(
         select(Campaign).order_by(Campaign.id)).all()
-    for campaign in chosen:
-        rebuild_campaign_summaries(campaign)
-        click.echo(f"{campaign.slug}: summaries rebuilt")
+    rebuilt = []
+    with click.progressbar(chosen, label="rebuilding summaries", file=sys.stderr,
+                           item_show_func=lambda campaign: campaign.slug if campaign else None) as bar:
+        for campaign in bar:
+            rebuild_campaign_summaries(campaign)
+            rebuilt.append(campaign.slug)
+    for slug in rebuilt:
+        click.echo(f"{slug}: summaries rebuilt")

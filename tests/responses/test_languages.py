@@ -68,7 +68,9 @@ def test_every_page_type_is_in_the_chosen_language(client, everywhere, language)
     definition = everywhere.questionnaire_version.definition
     assert definition["title"][language] in pages["introduction"]
     assert 'class="error-summary"' in pages["validation errors"]
-    leftovers = english_strings(language) if language != "en" else []
+    names = [district.name for district in everywhere.city.districts]  # data, not interface ("District 1")
+    leftovers = [string for string in english_strings(language) if not any(string in name for name in names)] \
+        if language != "en" else []
     for name, html in pages.items():
         assert f'<html lang="{language}"' in html, name
         text = visible_text(html)
