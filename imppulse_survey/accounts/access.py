@@ -26,15 +26,16 @@ def staff_page(view):
     """A workspace page: signed in, in a language the site speaks; refused API tokens counted per address, as
     everywhere (a token sent to a page is checked like one sent to the API)."""
 
-    @wraps(view)
-    @failures_per_address(configured("TOKEN_RATE_LIMIT"), refusals={401})  # a 403 or 404 here is no guess
     @login_required
-    def wrapper(*args, lang: str, **kwargs):
+    @wraps(view)
+    def signed_in(*args, lang: str, **kwargs):
         if lang not in supported_languages():
             abort(404)
         return view(*args, lang=lang, **kwargs)
 
-    return wrapper
+    # the limit is applied to a function that already bears the view's name: Flask-Limiter keys its limits by
+    # name, and a shared inner name made every page count every refusal once per page
+    return failures_per_address(configured("TOKEN_RATE_LIMIT"), refusals={401})(signed_in)
 
 
 def may_manage(city_id: int | None) -> bool:
