@@ -1,0 +1,1 @@
+"""Pilot projects: what a city does to improve relations, how it is measured, and what came of it."""
