@@ -57,11 +57,17 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(respond_bp)
     from .api import figures  # noqa: F401 - the staff endpoints, on the API's blueprint
     from .api.views import bp as api_bp
+    from .pilots import api as pilots_api  # noqa: F401 - the pilots' endpoints, on the API's blueprint
 
     app.register_blueprint(api_bp)
     from .exports.views import bp as exports_bp
 
     app.register_blueprint(exports_bp)
+    from .results.views import api_bp as results_api_bp
+    from .results.views import bp as results_bp
+
+    app.register_blueprint(results_bp)
+    app.register_blueprint(results_api_bp)
     from .accounts.access import init_workspace
     from .campaigns.views import bp as campaigns_bp
     from .indicators.views import bp as indicators_bp
@@ -69,6 +75,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     init_workspace(app)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(indicators_bp)
+    from .pilots.views import bp as pilots_bp
+
+    app.register_blueprint(pilots_bp)
     from .accounts import workspace  # noqa: F401 - the users and audit pages, on the accounts blueprint
     from .accounts.views import TokenRequestsAreStateless, login_manager
     from .accounts.views import bp as accounts_bp

@@ -1,4 +1,4 @@
-"""Demo data: the eight partner cities, two waves per campaign, varied answers, and idempotence."""
+"""Demo data: the eight partner cities, three waves per campaign, a pilot each, varied answers, and idempotence."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_the_demo_loads_every_partner_city_with_real_districts(demo):
     assert {"Ciutat Vella", "Eixample", "Gràcia", "Sant Martí"} <= barcelona
 
 
-def test_each_city_has_a_resident_and_an_officer_campaign_with_two_waves(demo):
+def test_each_city_has_a_resident_and_an_officer_campaign_with_three_waves(demo):
     slugs = set(db.session.scalars(select(Campaign.slug)))
     assert slugs == {f"{city}-{kind}" for city in PARTNERS for kind in ("residents", "officers")}
     per_wave = db.session.execute(
@@ -49,25 +49,47 @@ def test_each_city_has_a_resident_and_an_officer_campaign_with_two_waves(demo):
         .join(Response, Response.wave_id == Wave.id)
         .group_by(Campaign.slug, Campaign.audience, Wave.label)
     ).all()
-    # officers' follow-up waves are open: their answers stay sealed until released
-    assert len(per_wave) == 24
+    # officers' third waves are open: their answers stay sealed until released
+    assert len(per_wave) == 8 * 3 + 8 * 2
     for audience, label, responses in per_wave:
-        assert label in (("baseline", "follow-up") if audience == "resident" else ("baseline",))
-        assert responses >= (300 if audience == "resident" else 60)
+        assert label in (("baseline", "follow-up", "third") if audience == "resident" else ("baseline", "follow-up"))
+        if label == "third":
+            assert 40 <= responses < 300  # a few days of fieldwork
+        else:
+            assert responses >= (300 if audience == "resident" else 60)
     sealed = dict(db.session.execute(select(Wave.label, func.count(SealedResponse.id))
                                      .join(SealedResponse, SealedResponse.wave_id == Wave.id).group_by(Wave.label)).all())
-    assert sealed == {"follow-up": 8 * 64}
+    assert sealed == {"third": 8 * 10}
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0  # each was used, and deleted
-    released = db.session.scalars(select(Wave).join(Campaign).where(Campaign.audience == "officer")).all()
-    assert {(wave.label, wave.released_dt is not None) for wave in released} == {("baseline", True),
-                                                                                   ("follow-up", False)}
+    officer_waves = db.session.scalars(select(Wave).join(Campaign).where(Campaign.audience == "officer")).all()
+    assert {(wave.label, wave.released_dt is not None) for wave in officer_waves} == {
+        ("baseline", True), ("follow-up", True), ("third", False)}
+
+
+def test_the_demo_publishes_the_two_closed_waves_and_declares_a_pilot_per_city(demo):
+    from imppulse_survey.pilots.evaluation import evaluate
+    from imppulse_survey.pilots.models import Pilot
+    from imppulse_survey.results.models import Publication
+
+    published = db.session.execute(select(Campaign.audience, Wave.label).join(Wave, Wave.campaign_id == Campaign.id)
+                                   .join(Publication, Publication.wave_id == Wave.id)).all()
+    assert sorted(published) == sorted((audience, label) for audience in ("officer", "resident")
+                                       for label in ("baseline", "follow-up") for _ in PARTNERS)
+    pilots = db.session.scalars(select(Pilot)).all()
+    assert {pilot.city.slug for pilot in pilots} == PARTNERS
+    for pilot in pilots:
+        assert not pilot.declared_after_baseline and pilot.actions and pilot.budget_lines
+        evaluation = evaluate(pilot, "en")
+        primary = evaluation["residents"][0]
+        assert primary["primary"] and primary["status"] == "estimate", (pilot.slug, primary)
+        assert evaluation["officers"] and evaluation["mirror"] and evaluation["residents_view"]
 
 
 def test_the_demo_keeps_the_open_officer_waves_private_keys_for_a_newcomer(demo, app, runner):
     keys = app.instance_path + "/demo-keys"
     import os
 
-    assert sorted(os.listdir(keys)) == sorted(f"{city}-officers-follow-up.key" for city in PARTNERS)
+    assert sorted(os.listdir(keys)) == sorted(f"{city}-officers-third.key" for city in PARTNERS)
     assert all(oct(os.stat(f"{keys}/{name}").st_mode)[-3:] == "600" for name in os.listdir(keys))
 
 

@@ -17,6 +17,7 @@ from .schemas import (
     MakeReleaseSchema,
     MirrorQuerySchema,
     MirrorSchema,
+    PublicResultsSchema,
     QuestionnaireSchema,
     ReleaseSchema,
     ReleasesSchema,
@@ -139,7 +140,29 @@ def openapi_document() -> dict:
             },
         }})
     _download_paths(spec)
+    _public_paths(spec)
+    _pilot_paths(spec)
     return spec.to_dict()
+
+
+def _pilot_paths(spec: APISpec) -> None:
+    from ..pilots.schemas import EvaluationSchema, LanguageQuery, PilotListSchema, PilotSchema
+
+    for name, schema in (("Pilots", PilotListSchema), ("Pilot", PilotSchema), ("PilotEvaluation", EvaluationSchema)):
+        spec.components.schema(name, schema=schema)
+    language = {"in": "query", "schema": LanguageQuery}
+    pilot = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+    not_found = "No such pilot, or one of another city"
+    spec.path(path="/api/v1/pilots", operations={"get": staff_read(
+        "The pilot projects of the user's city (admins: every city)", [language], "Pilots", "The pilots")})
+    spec.path(path="/api/v1/pilots/{slug}", operations={"get": staff_read(
+        "A pilot project: its texts, design (as declared, with every dated revision), actions and budget",
+        [pilot, language], "Pilot", "The pilot", not_found=not_found)})
+    spec.path(path="/api/v1/pilots/{slug}/evaluation", operations={"get": staff_read(
+        "A pilot's evaluation: residents' difference in differences (pilot against comparison districts, "
+        "post-stratified by district, sampling uncertainty only), residents' view of the pilot, officers' "
+        "city-wide change and mirror gaps, and a plain-language summary",
+        [pilot, language], "PilotEvaluation", "The evaluation", not_found=not_found)})
 
 
 def _download_paths(spec: APISpec) -> None:
@@ -177,3 +200,38 @@ def _download_paths(spec: APISpec) -> None:
                 "503": error("Database unavailable; try again"),
             },
         }})
+
+
+def _public_paths(spec: APISpec) -> None:
+    """What a city publishes, for everyone: no login, no token."""
+    spec.components.schema("PublicResults", schema=PublicResultsSchema)
+    city = {"name": "city", "in": "path", "required": True,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 64}, "description": "The city, e.g. nantes."}
+    about = ("The current release of each wave the city published, every table of it, with the noise of public "
+             "outputs: counts and sums move a little before anything is computed, n is rounded to 5 and intervals "
+             f"are widened to include the noise ({METHODOLOGY}#protection). Nothing published yet: no waves.")
+    language = {"in": "query", "schema": LanguageQuerySchema}
+    spec.path(path="/api/v1/public/results/{city}", operations={"get": {
+        "summary": "A city's published survey results",
+        "description": about,
+        "security": [],
+        "parameters": [city, language],
+        "responses": {
+            "200": {"description": "The published waves", "content": {"application/json": {"schema": "PublicResults"}}},
+            "400": error("Invalid parameters, each listed"),
+            "404": error("No such city"),
+        },
+    }})
+    spec.path(path="/api/v1/public/results/{city}.csv", operations={"get": {
+        "summary": "A city's published survey results as CSV, one line per cell",
+        "description": f"{about} Text cells that a spreadsheet would run as a formula start with an apostrophe; "
+                       "UTF-8 with a byte-order mark.",
+        "security": [],
+        "parameters": [city, language],
+        "responses": {
+            "200": {"description": "The file, as an attachment",
+                    "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}}},
+            "400": error("Invalid parameters, each listed"),
+            "404": error("No such city"),
+        },
+    }})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from ..config import SUPPORTED_LANGUAGES
+from ..releases.noise import N_ROUNDING
 
 
 class StrictSchema(Schema):
@@ -301,3 +302,65 @@ class MakeReleaseSchema(StrictSchema):
         "description": "Required for a reissue: what it changes (new weights, a correction)."})
     private_key = fields.String(validate=validate.Length(max=100), metadata={
         "description": "Officer campaigns: the wave's private key, to open its sealed answers first."})
+
+
+def _rounded_n(n: int | None) -> bool:
+    if n is not None and (n < N_ROUNDING or n % N_ROUNDING):
+        raise ValidationError(f"a public n is a multiple of {N_ROUNDING}")
+    return True
+
+
+class PublicCellSchema(CellSchema):
+    n = fields.Integer(allow_none=True, required=True, validate=_rounded_n, metadata={
+        "description": "Unweighted base, rounded to 5 (never 0 for a cell with respondents); null: suppressed.",
+        "multipleOf": N_ROUNDING, "minimum": N_ROUNDING})
+
+
+class PublicIndicatorTableSchema(IndicatorTableSchema):
+    cells = fields.List(fields.Nested(PublicCellSchema), required=True)
+
+
+class PublicTableSchema(Schema):
+    breakdown = fields.String(required=True, metadata={
+        "description": "total, or the table's breakdowns joined by a colon (district, district:gender)."})
+    indicators = fields.List(fields.Nested(PublicIndicatorTableSchema), required=True,
+                             metadata={"description": "One table per indicator, its cells with their figures."})
+
+
+class PublicReleaseSchema(Schema):
+    number = fields.Integer(required=True, validate=validate.Range(min=1),
+                            metadata={"description": "1 for the first release, then each reissue."})
+    made = fields.DateTime(required=True, attribute="made_dt")
+
+
+class PublicWaveSchema(Schema):
+    campaign = fields.String(required=True, attribute="campaign.slug")
+    audience = fields.String(required=True, attribute="campaign.audience",
+                             validate=validate.OneOf(("resident", "officer")))
+    title = fields.String(required=True, metadata={"description": "The questionnaire's title."})
+    wave = fields.String(required=True, attribute="wave.label")
+    opens = fields.DateTime(required=True, allow_none=True, attribute="wave.opens_dt")
+    closes = fields.DateTime(required=True, allow_none=True, attribute="wave.closes_dt")
+    weighted = fields.Boolean(required=True, metadata={
+        "description": "Residents' figures are weighted to the population; officers' are not."})
+    release = fields.Nested(PublicReleaseSchema, required=True, metadata={
+        "description": "The wave's current release: a reissue replaces the figures as soon as it is made."})
+    published = fields.DateTime(required=True, attribute="published_dt")
+    tables = fields.List(fields.Nested(PublicTableSchema), required=True,
+                         metadata={"description": "Every table the release publishes, the total first."})
+
+
+class PublicCitySchema(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    name_local = fields.String(required=True, allow_none=True)
+    country = fields.String(required=True)
+
+
+class PublicResultsSchema(Schema):
+    city = fields.Nested(PublicCitySchema, required=True)
+    language = fields.String(required=True, validate=validate.OneOf(SUPPORTED_LANGUAGES))
+    methodology = fields.String(required=True, metadata={"description": "How every figure is made."})
+    note = fields.String(required=True, metadata={"description": "How to read the figures."})
+    waves = fields.List(fields.Nested(PublicWaveSchema), required=True,
+                        metadata={"description": "The published waves; empty when nothing is published yet."})

@@ -86,8 +86,14 @@ def render_campaign(campaign: Campaign, status: int = 200, **forms):
         free_text_form=FreeTextForm(formdata=None, allowed=campaign.microdata_free_text),
         recruitment_names=recruitment_names(), language_name=language_name,
         invitations_used=services.invitations_used(campaign) if campaign.access_mode == "invitation" else None,
-        drafts=drafts_saved(campaign), failed=forms.get("failed"),
+        drafts=drafts_saved(campaign), failed=forms.get("failed"), publications=_publications(campaign),
     ), status
+
+
+def _publications(campaign: Campaign) -> dict:
+    from ..results.services import publications
+
+    return publications(campaign)
 
 
 def _version_choices(campaign: Campaign) -> list:
@@ -300,6 +306,38 @@ def release_wave(lang: str, slug: str, label: str):
     campaign = visible_campaign(slug)
     return _changed(campaign, "wave.release", _("Wave %(label)s is released: its figures are ready.", label=label),
                     wave=label, release=outcome.release.number, reason=outcome.release.reason)
+
+
+@bp.post("/campaigns/<slug>/waves/<label>/publish")
+@staff_page
+def publish_results(lang: str, slug: str, label: str):
+    from ..results.services import PublicationRefused, publish
+
+    campaign, wave = _pressed(slug, label)
+    try:
+        publish(wave)
+    except PublicationRefused as error:
+        return _refused(campaign, error)
+    return _results_changed(campaign, wave, "results.publish",
+                            _("The results of wave %(label)s are on the city's public results page.", label=label))
+
+
+@bp.post("/campaigns/<slug>/waves/<label>/withdraw")
+@staff_page
+def withdraw_results(lang: str, slug: str, label: str):
+    from ..results.services import withdraw
+
+    campaign, wave = _pressed(slug, label)
+    withdraw(wave)
+    return _results_changed(campaign, wave, "results.withdraw",
+                            _("The results of wave %(label)s are no longer on the public results page.", label=label))
+
+
+def _results_changed(campaign: Campaign, wave: Wave, action: str, message: str):
+    record(action, f"{campaign.slug}/{wave.label}", campaign.city_id)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("campaigns.campaign_page", lang=request.view_args["lang"], slug=campaign.slug))
 
 
 @bp.post("/campaigns/<slug>/threshold")

@@ -6,7 +6,7 @@ through the same storage service as real submissions.
 
 Officers' answers are sealed as real ones are: the demo makes each officer wave's key pair, releases the closed
 waves at once, and keeps the open wave's private key in ``instance/demo-keys/`` so that a newcomer can close and
-release it (``flask imppulse release SLUG follow-up < instance/demo-keys/SLUG-follow-up.key``). A production app
+release it (``flask imppulse release SLUG third < instance/demo-keys/SLUG-third.key``). A production app
 refuses to start while that folder exists.
 """
 
@@ -32,6 +32,8 @@ from ..questionnaires.services import publish_standard_versions
 from ..releases.services import current_release, make_release, release
 from ..responses.models import Response, SpentBallot
 from ..responses.services import submit
+from ..results.services import publication, publish
+from .pilots import demo_pilot
 from .simulation import Respondent
 
 DEMO_KEYS_FOLDER = "demo-keys"
@@ -44,9 +46,12 @@ CAMPAIGN_PLANS = (
     ("resident", "residents", "resident-perception", 320),
     ("officer", "officers", "officer-feedback", 64),
 )
-#: (label, opens so many days ago, closes so many days ago or None: still open, questionnaire version): the
-#: follow-up moves to version 2, so the demo shows series that continue, series that break, and mirrors that compare
-WAVE_PLANS = (("baseline", 300, 240, 1), ("follow-up", 40, None, 2))
+#: (label, opens so many days ago, closes so many days ago or None: still open, questionnaire version, share of the
+#: responses per wave): a baseline and a follow-up, closed, released and published, that measure each city's pilot;
+#: a third wave open for a few days, so that fieldwork is live
+WAVE_PLANS = (("baseline", 300, 240, 2, 1.0), ("follow-up", 100, 40, 2, 1.0), ("third", 4, None, 2, 0.15))
+PUBLISHED = ("baseline", "follow-up")
+RESIDENTS_PER_DISTRICT = 30
 
 #: the name of the pilot actions, as a name (no article): the questionnaires quote it, « {pilot} »
 PILOT_LABEL = {
@@ -70,9 +75,19 @@ class DemoSummary:
 
 def expected_responses(responses_per_wave: dict[str, int] | None = None) -> int:
     """How many simulated responses a first load stores (a progress bar's length)."""
-    cities = len(yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))["cities"])
-    return cities * len(WAVE_PLANS) * sum((responses_per_wave or {}).get(audience, per_wave)
-                                          for audience, _, _, per_wave in CAMPAIGN_PLANS)
+    return sum(_wave_target(per_wave, share, audience, responses_per_wave, len(city["districts"]))
+               for city in yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))["cities"]
+               for audience, _, _, per_wave in CAMPAIGN_PLANS for *_, share in WAVE_PLANS)
+
+
+def _wave_target(per_wave: int, share: float, audience: str, responses_per_wave: dict[str, int] | None,
+                 districts: int) -> int:
+    """Responses to simulate in one wave: residents about 30 per district at least, so that the pilots' districts
+    have published figures (Lisbon has 24 districts)."""
+    wanted = (responses_per_wave or {}).get(audience, per_wave)
+    if audience == "resident" and not responses_per_wave:
+        wanted = max(wanted, RESIDENTS_PER_DISTRICT * districts)
+    return round(wanted * share)
 
 
 def load_demo(seed: int = 2026, progress: Callable[[int], None] = lambda stored: None,
@@ -84,18 +99,28 @@ def load_demo(seed: int = 2026, progress: Callable[[int], None] = lambda stored:
     for city_data in yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))["cities"]:
         city = _upsert_city(city_data)
         summary.cities += 1
-        for audience, suffix, questionnaire_key, per_wave in CAMPAIGN_PLANS:
-            campaign = _campaign(city, f"{city.slug}-{suffix}", versions[questionnaire_key][WAVE_PLANS[0][3]], audience,
-                                 city_data)
+        made = {}
+        for audience, suffix, questionnaire_key, _ in CAMPAIGN_PLANS:
+            campaign = _campaign(city, f"{city.slug}-{suffix}", versions[questionnaire_key][WAVE_PLANS[0][3]],
+                                 audience, city_data)
+            for label, opens_ago, closes_ago, number, _share in WAVE_PLANS:
+                _wave(campaign, label, today, opens_ago, closes_ago, versions[questionnaire_key][number])
+            made[audience] = campaign
             summary.campaigns += 1
-            target = (responses_per_wave or {}).get(audience, per_wave)
-            for label, opens_ago, closes_ago, number in WAVE_PLANS:
-                wave = _wave(campaign, label, today, opens_ago, closes_ago, versions[questionnaire_key][number])
-                added = _simulate_wave(campaign, wave, target, seed, today.date())
-                summary.new_responses += added
+        # declared before anything is released: its districts are cells of every release
+        demo_pilot(city, made["resident"], made["officer"], PILOT_LABEL, today.date())
+        db.session.commit()
+        for audience, _, _, per_wave in CAMPAIGN_PLANS:
+            campaign = made[audience]
+            for wave, (*_, share) in zip(campaign.waves, WAVE_PLANS, strict=False):
+                target = _wave_target(per_wave, share, audience, responses_per_wave, len(city.districts))
+                summary.new_responses += _simulate_wave(campaign, wave, target, seed, today.date())
                 progress(target)
                 if campaign.access_mode == "open" and wave.status() == "closed" and current_release(wave) is None:
                     make_release(campaign, wave)  # officers' closed waves are released as they are unsealed
+                if wave.label in PUBLISHED and current_release(wave) is not None and publication(wave) is None:
+                    publish(wave)
+        db.session.commit()
     summary.total_responses = db.session.scalar(select(func.count()).select_from(Response))
     return summary
 

@@ -22,6 +22,15 @@ PREFER_NOT_SHARE = 0.03
 NEGATIVE_KEY_FRAGMENTS = ("abuse", "insult", "mistreat", "unsafe")
 
 
+def is_pilot_district(code: int) -> bool:
+    """The districts whose residents' attitude improves after the baseline (the demo pilots' districts)."""
+    return code % 3 == 1
+
+
+#: how much the attitude moves after the baseline: in the pilot districts, elsewhere, and among officers city-wide
+PILOT_SHIFT, TREND_SHIFT, OFFICER_SHIFT = 0.35, 0.05, 0.3
+
+
 class Respondent:
     def __init__(self, campaign: Campaign, wave: Wave, seed: int, definition: Definition | None = None):
         self.random = random.Random(seed)
@@ -44,8 +53,11 @@ class Respondent:
         city_shift = (zlib.crc32(self.campaign.city.slug.encode()) % 100) / 100 - 0.5
         district_code = self.district.code if self.district else 0
         district_shift = ((district_code * 37) % 11) / 11 - 0.5
-        is_pilot_district = district_code % 3 == 1
-        wave_shift = 0.35 if wave.position > 1 and is_pilot_district else 0.05 * (wave.position - 1)
+        after = wave.position > 1
+        if self.campaign.audience == "officer":
+            wave_shift = OFFICER_SHIFT if after else 0.0
+        else:
+            wave_shift = PILOT_SHIFT if after and is_pilot_district(district_code) else TREND_SHIFT * after
         officer_shift = 0.6 if self.campaign.audience == "officer" else 0.0
         return 0.4 * city_shift + 0.5 * district_shift + wave_shift + officer_shift + self.random.gauss(0, 1)
 

@@ -8,14 +8,15 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import format_percent
 from flask_babel import gettext as _
 
-from ..accounts.access import staff_page, visible_campaign, visible_cities
+from ..accounts.access import require_admin, staff_page, visible_campaign, visible_cities
 from ..campaigns.models import Campaign, Wave
 from ..core.charts import interval_chart, paired_chart, svg
 from ..exports.aggregates import category_labels
-from ..i18n import text_in
+from ..i18n import language_name, text_in
 from ..releases.figures import ESTIMATE, campaign_indicators, indicator_tables, mirror_pairs, wave_change
 from ..releases.services import released_periods
 from ..releases.tables import RESIDENT_BREAKDOWNS
+from . import network as network_figures
 
 bp = Blueprint("indicators", __name__, url_prefix="/<lang>/staff")
 
@@ -209,3 +210,42 @@ def _named(waves: list[Wave], name: str) -> Wave | None:
             abort(404)
         return chosen
     return waves[-1] if waves else None
+
+
+@bp.get("/network", endpoint="network")
+@staff_page
+def network_page(lang: str):
+    """The network coordinator's comparison of cities: one indicator's comparable sets of waves, and the pilots'
+    mirror gaps (admins only)."""
+    from ..campaigns.views import recruitment_names
+
+    require_admin()
+    choices = network_figures.standard_indicators(
+        network_figures.resident_campaigns(network_figures.cities_in_order()), lang)
+    asked = request.args.get("indicator")
+    chosen = next((choice for choice in choices if choice.key == asked), None) if asked else next(iter(choices), None)
+    if asked and chosen is None:
+        abort(404)
+    found = network_figures.network(lang, [chosen.key] if chosen else [])
+    comparison = next(iter(found["comparisons"]), None)
+    charts = [_set_chart(group, comparison, number) for number, group in enumerate(comparison["sets"], 1)] \
+        if comparison else []
+
+    def network_status(status: str) -> str:
+        if status == network_figures.RECRUITMENT_CHANGED:
+            return _("not comparable (respondents recruited differently)")
+        return status_text(status)
+
+    return render_template("indicators/network.html", indicators=choices, chosen=chosen, comparison=comparison,
+                           charts=charts, mirrors=found["mirrors"], recruitment_names=recruitment_names(),
+                           language_name=language_name, status_text=network_status)
+
+
+def _set_chart(group: dict, comparison: dict, number: int):
+    lines = [(city["name"], line) for city in group["cities"] for line in city["waves"]]
+    names = [f"{city} · {line['wave']}" for city, line in lines]
+    if len(set(names)) < len(names):  # one city, two campaigns, the same wave label
+        names = [f"{city} · {line['campaign']} · {line['wave']}" for city, line in lines]
+    return _chart([_row(name, line) for name, (_city, line) in zip(names, lines, strict=True)],
+                  _("%(indicator)s, comparable set %(number)d", indicator=comparison["label"], number=number),
+                  comparison["kind"])

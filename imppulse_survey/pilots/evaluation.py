@@ -69,7 +69,7 @@ class GroupFigure:
 def interval(estimate: float | None, variance: float | None) -> tuple[float | None, float | None]:
     if estimate is None or variance is None:
         return None, None
-    half = stats.norm.ppf(0.5 + CONFIDENCE / 2) * math.sqrt(variance)
+    half = float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * math.sqrt(variance)
     return estimate - half, estimate + half
 
 

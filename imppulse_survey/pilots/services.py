@@ -156,8 +156,13 @@ def _apply(pilot: Pilot, design: Design) -> None:
     pilot.comparison_districts = sorted(set(design.comparison_districts))
     pilot.primary_indicator = design.primary_indicator
     wanted = {target.indicator: target for target in design.targets}
-    pilot.targets = [PilotTarget(indicator=key, baseline_value=float(target.baseline_value),
-                                 target_value=float(target.target_value)) for key, target in wanted.items()]
+    # kept targets are changed in place: a removed and re-added row would break the unique key within one flush
+    kept = {target.indicator: target for target in pilot.targets if target.indicator in wanted}
+    for key, target in wanted.items():
+        row = kept.get(key) or PilotTarget(indicator=key)
+        row.baseline_value, row.target_value = float(target.baseline_value), float(target.target_value)
+        kept[key] = row
+    pilot.targets = [kept[key] for key in wanted]
     db.session.flush()
     db.session.expire(pilot, ["resident_campaign", "officer_campaign", "resident_baseline", "resident_follow_up",
                               "officer_baseline", "officer_follow_up"])
@@ -244,6 +249,12 @@ def add_budget_line(pilot: Pilot, label: str, planned: Decimal, spent: Decimal) 
 def budget_totals(pilot: Pilot) -> tuple[Decimal, Decimal]:
     return (sum((line.planned_eur for line in pilot.budget_lines), Decimal(0)),
             sum((line.spent_eur for line in pilot.budget_lines), Decimal(0)))
+
+
+def pilot_text(texts: dict | None, lang: str, pilot: Pilot) -> str:
+    """A text staff wrote, in the reader's language, else the city's, else any."""
+    texts = texts or {}
+    return texts.get(lang) or texts.get(pilot.city.default_language) or next(iter(texts.values()), "")
 
 
 def city_languages(city: City) -> list[str]:

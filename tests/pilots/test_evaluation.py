@@ -93,7 +93,7 @@ def test_group_estimates_are_post_stratified_by_district(measured, app_context):
 
 
 def test_target_reached_follows_the_follow_up_interval_and_the_targets_side(measured, app_context):
-    campaign, frame = measured(15.0, EVEN, EVEN)
+    campaign, _ = measured(15.0, EVEN, EVEN)
     pilot, _ = declare_on(campaign)
     row = next(row for row in evaluate(pilot, "en")["residents"] if row["indicator"] == "trust")
     low, high = row["pilot"]["follow_up"]["ci_low"], row["pilot"]["follow_up"]["ci_high"]
