@@ -21,6 +21,17 @@ def record(action: str, target: str, city_id: int | None, /, **details) -> Audit
     return event
 
 
+def recorded(action: str, target: str, city_id: int | None, message: str, back_to: str, /, **details):
+    """A change made in the browser: audit it, commit, say so, and go back to ``back_to`` (after the redirect, a
+    reload repeats nothing)."""
+    from flask import flash, redirect
+
+    record(action, target, city_id, **details)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(back_to)
+
+
 def _signed_in() -> bool:
     from flask import has_request_context
 

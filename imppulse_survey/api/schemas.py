@@ -243,7 +243,10 @@ class SinceSchema(Schema):
 
 class GapChangeSchema(Schema):
     since = fields.Nested(SinceSchema, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(MIRROR_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(
+        (*MIRROR_STATUSES, "series_break", "recruitment_changed")), metadata={
+        "description": "A pilot's gap change is withheld across a series break or a change of recruitment mode."})
+    series_break_languages = fields.List(fields.String())
     difference = fields.Float(metadata={"description": "This gap minus the earlier one (points), MOVER interval."})
     ci_low = fields.Float()
     ci_high = fields.Float()

@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..accounts.access import managed_campaign, may_manage, require_admin, staff_page, visible_campaign, visible_cities
-from ..accounts.audit import record
+from ..accounts.audit import record, recorded
 from ..core.charts import daily_chart, svg
 from ..core.database import begin_write
 from ..core.forms import options
@@ -122,10 +122,11 @@ def campaign_page(lang: str, slug: str):
 
 def _changed(campaign: Campaign, action: str, message: str, /, **details):
     """Audit, commit, say so, and go back to the campaign's page (a reload then repeats nothing)."""
-    record(action, campaign.slug, campaign.city_id, **details)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("campaigns.campaign_page", lang=request.view_args["lang"], slug=campaign.slug))
+    return recorded(action, campaign.slug, campaign.city_id, message, _page_of(campaign), **details)
+
+
+def _page_of(campaign: Campaign) -> str:
+    return url_for("campaigns.campaign_page", lang=request.view_args["lang"], slug=campaign.slug)
 
 
 def _refused(campaign: Campaign, error: Exception, **forms):
@@ -334,10 +335,7 @@ def withdraw_results(lang: str, slug: str, label: str):
 
 
 def _results_changed(campaign: Campaign, wave: Wave, action: str, message: str):
-    record(action, f"{campaign.slug}/{wave.label}", campaign.city_id)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("campaigns.campaign_page", lang=request.view_args["lang"], slug=campaign.slug))
+    return recorded(action, f"{campaign.slug}/{wave.label}", campaign.city_id, message, _page_of(campaign))
 
 
 @bp.post("/campaigns/<slug>/threshold")

@@ -53,16 +53,35 @@ OBJECTIVES = {
     "pt": "Aumentar a confiança dos moradores na polícia e o sentimento de serem ouvidos, nos bairros piloto; "
           "aproximar o que os agentes pensam dos moradores daquilo que os moradores dizem.",
 }
-#: (name, starts so many days ago, ends so many days ago (negative: ahead; None: open-ended), status)
-ACTIONS = (
-    ("Training of neighbourhood officers in meeting facilitation", 330, 300, "done"),
-    ("Monthly neighbourhood meetings", 230, 40, "done"),
-    ("Foot patrols agreed at the meetings", 200, None, "under_way"),
-    ("Evaluation report to the city council", 35, -30, "under_way"),
-)
-#: (line, planned, spent), in euros
-BUDGET = (("Training", 12000, 11400), ("Meeting halls and interpreters", 18000, 16250),
-          ("Leaflets and posters", 6000, 4800), ("Evaluation", 9000, 3000))
+#: (name, who is responsible, starts so many days ago, ends so many days ago (negative: ahead; None: open-ended),
+#: status), in the city's own language: staff write them so
+ACTIONS = {
+    "fr": (("Formation des policiers de quartier à l'animation de réunions", "Direction de la police municipale"),
+           ("Rencontres mensuelles de quartier", "Mission tranquillité publique"),
+           ("Patrouilles à pied décidées lors des rencontres", "Commissariat central"),
+           ("Rapport d'évaluation au conseil municipal", "Mission tranquillité publique")),
+    "it": (("Formazione degli agenti di quartiere alla conduzione di incontri", "Comando della polizia locale"),
+           ("Incontri mensili di quartiere", "Ufficio sicurezza urbana"),
+           ("Pattuglie a piedi decise negli incontri", "Comando della polizia locale"),
+           ("Relazione di valutazione al consiglio comunale", "Ufficio sicurezza urbana")),
+    "ca": (("Formació dels agents de barri en la conducció de trobades", "Guàrdia Urbana"),
+           ("Trobades mensuals de barri", "Direcció de Prevenció"),
+           ("Patrulles a peu acordades a les trobades", "Guàrdia Urbana"),
+           ("Informe d'avaluació al plenari municipal", "Direcció de Prevenció")),
+    "pt": (("Formação dos agentes de proximidade na condução de reuniões", "Polícia Municipal"),
+           ("Encontros mensais de bairro", "Departamento de Segurança"),
+           ("Patrulhas a pé acordadas nos encontros", "Polícia Municipal"),
+           ("Relatório de avaliação à assembleia municipal", "Departamento de Segurança")),
+}
+ACTION_PLAN = ((330, 300, "done"), (230, 40, "done"), (200, None, "under_way"), (35, -30, "under_way"))
+#: (line, planned, spent), in euros, in the city's own language
+BUDGET = {
+    "fr": ("Formation", "Salles de réunion et interprètes", "Affiches et dépliants", "Évaluation"),
+    "it": ("Formazione", "Sale per gli incontri e interpreti", "Manifesti e volantini", "Valutazione"),
+    "ca": ("Formació", "Sales de trobada i intèrprets", "Cartells i fullets", "Avaluació"),
+    "pt": ("Formação", "Salas de reunião e intérpretes", "Cartazes e folhetos", "Avaliação"),
+}
+BUDGET_AMOUNTS = ((12000, 11400), (18000, 16250), (6000, 4800), (9000, 3000))
 #: (indicator, baseline value, target value)
 TARGETS = (("trust", 55.0, 62.0), ("listen_agree", 45.0, 55.0), ("relations", 50.0, 58.0))
 
@@ -88,9 +107,10 @@ def demo_pilot(city: City, residents: Campaign, officers: Campaign, texts: dict,
                                     "description": {language: DESCRIPTION[language] for language in languages},
                                     "objectives": {language: OBJECTIVES[language] for language in languages}},
                        design, now=dt.datetime.combine(today - dt.timedelta(days=310), dt.time(9), dt.UTC))
-    for name, starts, ends, status in ACTIONS:
+    language = city.default_language if city.default_language in ACTIONS else "fr"
+    for (name, owner), (starts, ends, status) in zip(ACTIONS[language], ACTION_PLAN, strict=True):
         add_action(pilot, name, today - dt.timedelta(days=starts),
-                   None if ends is None else today - dt.timedelta(days=ends), status, "")
-    for label, planned, spent in BUDGET:
+                   None if ends is None else today - dt.timedelta(days=ends), status, owner)
+    for label, (planned, spent) in zip(BUDGET[language], BUDGET_AMOUNTS, strict=True):
         add_budget_line(pilot, label, Decimal(planned), Decimal(spent))
     return pilot

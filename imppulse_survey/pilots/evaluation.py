@@ -228,5 +228,12 @@ def _officers(pilot: Pilot, lang: str) -> list[dict]:
 def _mirror(pilot: Pilot, lang: str) -> list[dict]:
     if pilot.officer_campaign is None or pilot.officer_baseline is None or pilot.officer_follow_up is None:
         return []
-    return mirror_pairs(pilot.resident_campaign, pilot.resident_follow_up, pilot.officer_campaign,
-                        pilot.officer_follow_up, lang, since=(pilot.resident_baseline, pilot.officer_baseline))
+    from ..indicators.network import Comparer, check_gap_change, languages_answered
+
+    pairs = mirror_pairs(pilot.resident_campaign, pilot.resident_follow_up, pilot.officer_campaign,
+                         pilot.officer_follow_up, lang, since=(pilot.resident_baseline, pilot.officer_baseline))
+    # a gap's change compares waves too: withheld across a series break or a change of recruitment mode
+    comparer = Comparer(languages_answered([pilot.resident_baseline, pilot.resident_follow_up]))
+    for pair in pairs:
+        check_gap_change(pair, pilot, comparer)
+    return pairs

@@ -1,7 +1,8 @@
 """The plain-language summary of an evaluation, one sentence per target indicator, in the reader's language.
 
-Generated from the figures, never written by hand: "Trust in the police rose by 6 points in the pilot districts,
-2 points more than in the comparison districts; the difference could be due to chance." Changes are said in whole
+Generated from the figures, never written by hand: "Trust in the police: up 6 points in the pilot districts, 2
+points more than in the comparison districts; the difference could be due to chance." (Indicator labels are
+often statements, "The police listen to residents' concerns", hence the colon.) Changes are said in whole
 points (percentage points for shares, points for 0–100 scores); "chance" follows the 5 % level of the difference
 in differences, whose interval covers sampling uncertainty only.
 """
@@ -23,12 +24,12 @@ def _points(value: float) -> int:
 def _pilot_clause(label: str, change: float) -> str:
     points = _points(change)
     if points == 0:
-        return _("%(indicator)s did not change in the pilot districts", indicator=label)
+        return _("%(indicator)s: no change in the pilot districts", indicator=label)
     if change > 0:
-        return ngettext("%(indicator)s rose by %(num)d point in the pilot districts",
-                        "%(indicator)s rose by %(num)d points in the pilot districts", points, indicator=label)
-    return ngettext("%(indicator)s fell by %(num)d point in the pilot districts",
-                    "%(indicator)s fell by %(num)d points in the pilot districts", points, indicator=label)
+        return ngettext("%(indicator)s: up %(num)d point in the pilot districts",
+                        "%(indicator)s: up %(num)d points in the pilot districts", points, indicator=label)
+    return ngettext("%(indicator)s: down %(num)d point in the pilot districts",
+                    "%(indicator)s: down %(num)d points in the pilot districts", points, indicator=label)
 
 
 def _relative_clause(difference: float) -> str:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import may_manage, staff_page, visible_cities
-from ..accounts.audit import record
+from ..accounts.audit import record, recorded
 from ..campaigns.models import City, Wave
 from ..core.charts import svg
 from ..core.database import begin_write
@@ -84,9 +84,22 @@ def _design_form(city: City, pilot: Pilot | None = None, formdata=True) -> Desig
         if campaign.audience == "resident":
             for indicator in campaign_indicators(campaign):
                 indicators.setdefault(indicator.key, (indicator, text_in(indicator.label, request.view_args["lang"])))
-    data = _design_data(pilot) if pilot else {}
+    data = _design_data(pilot) if pilot else _new_design_data(waves)
     form = DesignForm(formdata=None, data=data) if formdata is None else DesignForm(data=data)
     return design_choices(form, waves, city.districts, list(indicators.values()))
+
+
+def _new_design_data(waves: dict[str, list[Wave]]) -> dict:
+    """A new pilot is measured, at first guess, by the last two waves of a campaign: the latest as follow-up."""
+    data = {}
+    for audience, prefix in (("resident", "resident"), ("officer", "officer")):
+        found = waves[audience]
+        if len(found) >= 2:
+            last = found[-1]
+            before = [wave for wave in found if wave.campaign_id == last.campaign_id and wave.id != last.id]
+            if before:
+                data.update({f"{prefix}_baseline": before[-1].id, f"{prefix}_follow_up": last.id})
+    return data
 
 
 def _design_data(pilot: Pilot) -> dict:
@@ -203,10 +216,8 @@ def manage(lang: str, slug: str):
 
 def _changed(pilot: Pilot, action: str, message: str, /, **details):
     """Audit, commit, say so, and go back to the managing page (a reload then repeats nothing)."""
-    record(action, pilot.slug, pilot.city_id, **details)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("pilots.manage", lang=request.view_args["lang"], slug=pilot.slug))
+    return recorded(action, pilot.slug, pilot.city_id, message,
+                    url_for("pilots.manage", lang=request.view_args["lang"], slug=pilot.slug), **details)
 
 
 def _editing(slug: str) -> Pilot:

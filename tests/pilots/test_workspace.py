@@ -183,7 +183,7 @@ def test_the_api_gives_pilots_and_their_evaluation_to_their_city(city_pilot, sig
     evaluation = viewer.client.get(f"/api/v1/pilots/{pilot.slug}/evaluation?lang=fr").get_json()
     row = next(row for row in evaluate(pilot, "fr")["residents"] if row["indicator"] == "trust")
     assert evaluation["residents"][0]["difference"] == row["difference"]
-    assert "districts pilotes" in evaluation["summary"][0]
+    assert "quartiers pilotes" in evaluation["summary"][0]
     assert viewer.client.get(f"/api/v1/pilots/{pilot.slug}/evaluation?lang=xx").status_code == 400
     anonymous = viewer.client.application.test_client()
     assert anonymous.get("/api/v1/pilots").status_code == 401
