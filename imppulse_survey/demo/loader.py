@@ -51,7 +51,7 @@ CAMPAIGN_PLANS = (
 #: a third wave open for a few days, so that fieldwork is live
 WAVE_PLANS = (("baseline", 300, 240, 2, 1.0), ("follow-up", 100, 40, 2, 1.0), ("third", 4, None, 2, 0.15))
 PUBLISHED = ("baseline", "follow-up")
-RESIDENTS_PER_DISTRICT = 30
+RESIDENTS_PER_DISTRICT = 20
 
 #: the name of the pilot actions, as a name (no article): the questionnaires quote it, « {pilot} »
 PILOT_LABEL = {
@@ -82,7 +82,7 @@ def expected_responses(responses_per_wave: dict[str, int] | None = None) -> int:
 
 def _wave_target(per_wave: int, share: float, audience: str, responses_per_wave: dict[str, int] | None,
                  districts: int) -> int:
-    """Responses to simulate in one wave: residents about 30 per district at least, so that the pilots' districts
+    """Responses to simulate in one wave: residents about 20 per district at least, so that the pilots' districts
     have published figures (Lisbon has 24 districts)."""
     wanted = (responses_per_wave or {}).get(audience, per_wave)
     if audience == "resident" and not responses_per_wave:

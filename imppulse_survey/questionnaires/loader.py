@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -77,6 +79,13 @@ _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct
 
 def parse_definition(text: str | bytes, name: str) -> dict:
     """Validate a questionnaire's YAML text and return its definition, or raise QuestionnaireFileError."""
+    # the shipped questionnaires are read again by every demo load and test: parsing and validating one takes
+    # most of a second, so the same text gives a copy of the same definition
+    return copy.deepcopy(_parsed(text, name))
+
+
+@lru_cache(maxsize=16)
+def _parsed(text: str | bytes, name: str) -> dict:
     if len(text) > MAX_FILE_BYTES:
         raise QuestionnaireFileError([f"{name}: the file is larger than {MAX_FILE_BYTES // 1024} KB"])
     try:

@@ -61,7 +61,7 @@ def build_cells(campaign: Campaign, wave: Wave, weights: WeightSet | None, earli
     indicators = indicators_of(published_definition(wave.questionnaire_version))
     groups = groups_of(campaign)
     tables = campaign_tables(campaign, wave)
-    sums = counted(campaign, wave, indicators, tables, groups)
+    sums = counted(campaign, wave, indicators, tables, groups, ever_weighted=bool(weight_sets(wave)))
     flags = variations(campaign, [wave.id], indicators, tables, sums)
     own = _own_cells(campaign, wave, indicators, tables, groups, sums, flags, weights, earlier)
     pooled, others = _pooled_cells(campaign, wave, indicators, tables, own)
@@ -171,20 +171,21 @@ def _relations(counts, tables, groups, wave_id: int, pooled: list[ReleaseCell]) 
 
 
 def counted(campaign: Campaign, wave: Wave, indicators: list[Indicator], tables: list[Table],
-            groups: dict[str, list[int]]) -> dict[tuple, Sums]:
+            groups: dict[str, list[int]], ever_weighted: bool = True) -> dict[tuple, Sums]:
     """(indicator, table, categories) → the cell's count and sums, weighted and not; districts by their code; each
-    district group the sum of its districts' cells."""
+    district group the sum of its districts' cells. A wave never weighted has every weight 1 (``Response.weight``):
+    its weighted sums are its unweighted ones, read once."""
     codes = campaign.district_codes
     found: dict[tuple, dict] = defaultdict(dict)
     for table in tables:
         if table == GROUP_TABLE:
             continue
-        for weighted in (True, False):
+        for weighted in (True, False) if ever_weighted else (False,):
             for cell in cell_sums(campaign.id, indicators, list(table), waves=[wave.id], weighted=weighted):
                 found[(cell.indicator, table, categories(table, cell.dimensions, codes))][weighted] = cell
     result = {}
     for key, both in found.items():
-        weighted, unweighted = both[True], both[False]
+        weighted, unweighted = both.get(True, both[False]), both[False]
         result[key] = Sums(weighted.n, weighted.sum_w, weighted.sum_wy, weighted.sum_wy2, weighted.sum_w2,
                            unweighted.sum_wy, unweighted.sum_wy2)
     if GROUP_TABLE in tables:

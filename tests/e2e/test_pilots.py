@@ -306,9 +306,8 @@ def test_french_pages_render(lisbon, screens, translate):
         expect(page.locator("#about + p")).to_have_attribute("lang", "en")
         expect(page.locator(".chart svg")).to_have_count(2)
         look(page, "09-report-fr", screen)
-    for name, address in PILOT_PAGES.items():
-        visit(page, f"/fr/staff/pilots/{address}")
-        look(page, f"10-fr-{name}", "desktop")
+    visit(page, f"/fr/staff/pilots/{PILOT_PAGES['04-manage']}")
+    look(page, "10-fr-04-manage", "desktop")
     visit(page, f"/fr/results/{CITY}")
     look(page, "10-fr-results", "desktop")
 
