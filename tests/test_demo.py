@@ -85,6 +85,16 @@ def test_the_demo_publishes_the_two_closed_waves_and_declares_a_pilot_per_city(d
         assert evaluation["officers"] and evaluation["mirror"] and evaluation["residents_view"]
 
 
+def test_officers_are_offered_every_language_of_their_city_that_their_questionnaire_has(demo):
+    campaigns = {campaign.slug: campaign for campaign in db.session.scalars(select(Campaign))}
+    for city in PARTNERS:
+        officers, residents = campaigns[f"{city}-officers"], campaigns[f"{city}-residents"]
+        offered = officers.questionnaire_version.definition["languages"]
+        assert officers.languages == [language for language in residents.languages if language in offered]
+    assert "nl" in campaigns["brussels-ixelles-officers"].languages
+    assert "es" in campaigns["barcelona-officers"].languages  # a Spanish browser no longer gets Catalan
+
+
 def test_the_demo_keeps_the_open_officer_waves_private_keys_for_a_newcomer(demo, app, runner):
     keys = app.instance_path + "/demo-keys"
     import os

@@ -152,8 +152,8 @@ def _campaign(city: City, slug: str, version, audience: str, city_data: dict) ->
         campaign.organiser = campaign.organiser or _in(city_data["organiser"], campaign.languages)
         return campaign
     offered = version.definition["languages"]
-    wanted = city_data.get("languages", [city.default_language, "en"]) if audience == "resident" else [
-        city.default_language, "en"]
+    # officers are offered the city's languages too: a Dutch-speaking officer in Brussels answers in Dutch
+    wanted = city_data.get("languages", [city.default_language, "en"])
     languages = [language for language in dict.fromkeys(wanted) if language in offered]
     return campaigns.create_campaign(
         slug=slug,
