@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
-LANGS := en fr it es ca nl pt
+LANGS := en fr it es ca nl pt ar tr
 
 .PHONY: run test test-suite test-once install install-dev compile-translations translations migrate demo clean
 

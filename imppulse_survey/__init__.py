@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_login import current_user
 
 from . import core  # noqa: F401 - registers the SQLite connection settings
 from .config import PROJECT_ROOT, Config, ConfigError, load_config
@@ -76,13 +77,17 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(indicators_bp)
     from .pilots.views import bp as pilots_bp
+    from .xlsform.views import bp as xlsform_bp
 
     app.register_blueprint(pilots_bp)
+    app.register_blueprint(xlsform_bp)
     from .accounts import workspace  # noqa: F401 - the users and audit pages, on the accounts blueprint
     from .accounts.views import TokenRequestsAreStateless, login_manager
     from .accounts.views import bp as accounts_bp
 
-    login_manager.init_app(app)
+    # templates get the lazy proxy, not the user loaded for every page: a resident's page never needs one
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     app.session_interface = TokenRequestsAreStateless()
     app.register_blueprint(accounts_bp)
     app.jinja_env.globals.update(selected=selected, item_macro=lambda item: item_type(item).macro)

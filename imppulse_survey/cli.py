@@ -16,8 +16,10 @@ from .questionnaires import commands as questionnaires
 from .releases import commands as releases
 from .responses import commands as responses
 from .weighting import commands as weighting
+from .xlsform import commands as xlsform
 
 imppulse_cli = AppGroup("imppulse", help="IMPPULSE Survey administration.")
-for domain in (questionnaires, campaigns, releases, responses, accounts, weighting, indicators, exports, demo):
+for domain in (questionnaires, campaigns, releases, responses, accounts, weighting, indicators, exports, xlsform,
+               demo):
     for command in domain.cli.commands.values():
         imppulse_cli.add_command(command)

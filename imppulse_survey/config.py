@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-SUPPORTED_LANGUAGES = ("en", "fr", "it", "es", "ca", "nl", "pt")
+SUPPORTED_LANGUAGES = ("en", "fr", "it", "es", "ca", "nl", "pt", "ar", "tr")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -175,6 +175,8 @@ class Config:
         self.PUBLIC_BASE_URL = self._public_base_url(environ)
         self.PORT = _int_variable(environ, "PORT", 5000, 1, 65535)  # where `make run` serves
         self.DRAFT_RETENTION_DAYS = _int_variable(environ, "DRAFT_RETENTION_DAYS", 14, 1, 365)
+        #: how long a process keeps a campaign as its respondents' pages show it (responses/open_campaigns.py)
+        self.CAMPAIGN_CACHE_SECONDS = _int_variable(environ, "CAMPAIGN_CACHE_SECONDS", 5, 0, 300)
         self.DEFAULT_DISCLOSURE_THRESHOLD = _int_variable(environ, "DISCLOSURE_THRESHOLD", 10, 5, 1000)
 
     def _secret_key(self, environ, instance_path: Path) -> str:

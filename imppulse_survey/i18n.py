@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, refresh
@@ -31,6 +33,7 @@ def current_language() -> str:
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+@lru_cache(maxsize=64)
 def language_name(code: str) -> str:
     """A language's name in that language, as a language switcher shows it ("Nederlands", "català")."""
     name = Locale.parse(code).get_display_name(code)

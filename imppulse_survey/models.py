@@ -9,6 +9,7 @@ from .releases.models import DistrictGroup, Pooling, Release, ReleaseCell
 from .responses.models import Answer, Draft, IndicatorSummary, Response, SealedResponse, SpentBallot, TextAnswer
 from .results.models import Publication
 from .weighting.models import WeightSet
+from .xlsform.models import ImportedInstance
 
 __all__ = [
     "Answer",
@@ -20,6 +21,7 @@ __all__ = [
     "District",
     "DistrictGroup",
     "Draft",
+    "ImportedInstance",
     "IndicatorSummary",
     "Invitation",
     "MicrodataRow",

@@ -54,8 +54,10 @@ def empty_all_tables():
     limiter.reset()  # rate-limit counters are per client, and every test is the same client
     # emptied tables start their ids again, which a real database never does: forget the figures read so far
     from imppulse_survey.releases.figures import forget_cached_figures
+    from imppulse_survey.responses.open_campaigns import forget_campaigns
 
     forget_cached_figures()
+    forget_campaigns()
     db.session.rollback()
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(delete(table))

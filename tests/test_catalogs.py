@@ -1,4 +1,5 @@
-"""Interface catalogs: every string extracted from the code is translated in all seven languages."""
+"""Interface catalogs: every string extracted from the code is translated in every platform language (nine,
+Arabic and Turkish included)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,19 @@ def test_catalogs_are_translated_not_copied(language):
     copies = [message.id for message in catalog(language)
               if message.id and isinstance(message.id, str) and len(message.id) > 15 and message.string == message.id]
     assert copies == []
+
+
+def test_every_platform_language_has_a_compiled_catalog():
+    assert {"ar", "tr"} <= set(SUPPORTED_LANGUAGES)
+    for language in SUPPORTED_LANGUAGES:
+        assert (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").is_file(), language
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_plural_entries_have_every_form_of_the_language(language):
+    """Arabic has six plural forms (zero, one, two, few, many, other): each plural entry needs all of them."""
+    translations = catalog(language)
+    assert translations.num_plurals == {"ar": 6}.get(language, translations.num_plurals)
+    short = [message.id for message in translations if message.id and isinstance(message.id, tuple)
+             and len(message.string) != translations.num_plurals]
+    assert short == []

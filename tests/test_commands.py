@@ -27,7 +27,7 @@ COMMANDS = {
     "release", "releases", "declare pooled", "declare group",
     "purge", "drafts purge",
     "users create", "users token", "users tokens", "users revoke", "users password",
-    "weights rake", "indicators rebuild", "microdata build", "audit", "demo",
+    "weights rake", "indicators rebuild", "microdata build", "audit", "demo", "xlsform read",
 }
 
 #: the commands that write nothing to the database, with arguments that make them succeed on ``scene``

@@ -65,6 +65,28 @@ def test_the_home_page_lists_open_campaigns_only(client, make):
     assert "Title (fr)" in client.get("/fr/").get_data(as_text=True)
 
 
+def test_the_home_page_links_each_open_survey_and_every_dead_end_links_the_home_page(client, make, app):
+    city = make.city("lisbon")
+    version = make.version()
+    make.campaign("lisbon-residents", city=city, version=version)
+    make.campaign("lisbon-officers", city=city, version=version, access_mode="invitation")
+    make.campaign("lisbon-closed", city=city, version=version, open_now=False)
+    page = client.get("/fr/").get_data(as_text=True)
+    assert '<a href="/fr/s/lisbon-residents/">Title (fr)</a>' in page
+    assert "lisbon-officers" not in page and "lisbon-closed" not in page  # nobody could answer those from here
+    assert 'href="/fr/results/lisbon"' in page
+    home = '<a href="/fr/">'
+    assert home in client.get("/fr/no-such-page").get_data(as_text=True)
+    for survey, status in [("nowhere", 404), ("lisbon-closed", 410), ("lisbon-officers", 403)]:
+        response = client.get(f"/fr/s/{survey}/")
+        assert response.status_code == status and home in response.get_data(as_text=True), survey
+    with app.test_request_context("/fr/"):
+        from imppulse_survey.errors import render_error
+
+        body, status = render_error(429)
+    assert status == 429 and home in body
+
+
 def test_the_language_switcher_names_languages_in_their_own_language(client):
     page = client.get("/en/").get_data(as_text=True)
     for name in ("Français", "Italiano", "Español", "Català", "Nederlands", "Português"):

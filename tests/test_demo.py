@@ -95,6 +95,23 @@ def test_officers_are_offered_every_language_of_their_city_that_their_questionna
     assert "es" in campaigns["barcelona-officers"].languages  # a Spanish browser no longer gets Catalan
 
 
+def test_residents_of_four_cities_are_offered_arabic_and_turkish_not_yet_reviewed(demo, app):
+    """Large Arabic- and Turkish-speaking communities (issue 13): their packs are not reviewed, which the demo allows
+    and says on every page."""
+    campaigns = {campaign.slug: campaign for campaign in db.session.scalars(select(Campaign))}
+    with_both = {"aubervilliers", "brussels-ixelles", "milan", "barcelona"}
+    for city in PARTNERS:
+        residents, officers = campaigns[f"{city}-residents"], campaigns[f"{city}-officers"]
+        assert ({"ar", "tr"} <= set(residents.languages)) == (city in with_both), city
+        assert not {"ar", "tr"} & set(officers.languages)
+    barcelona = campaigns["barcelona-residents"]
+    assert barcelona.forces["ar"] and barcelona.organiser["tr"] and barcelona.pilot_label["ar"]
+    client = app.test_client()
+    page = client.get("/ar/s/milan-residents/").get_data(as_text=True)
+    assert 'dir="rtl"' in page and "لم تُراجَع." in page and "بلدية ميلانو" in page
+    assert "Milano Belediyesi" in client.get("/tr/s/milan-residents/").get_data(as_text=True)
+
+
 def test_the_demo_keeps_the_open_officer_waves_private_keys_for_a_newcomer(demo, app, runner):
     keys = app.instance_path + "/demo-keys"
     import os

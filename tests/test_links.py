@@ -103,3 +103,15 @@ def test_invitations_link_to_the_public_base_url(app, runner, make, tmp_path, mo
     with out.open() as handle:
         rows = list(csv.DictReader(handle))
     assert [row["link"] for row in rows] == [f"https://survey.example.org/i/{row['token']}" for row in rows]
+
+
+
+def test_invitation_files_follow_the_port_the_server_runs_on(app, runner, make, tmp_path, monkeypatch):
+    """PORT=8123 make run: the invitations' CSV says 8123, never 5000 (the web pages: tests/workspace)."""
+    officers = make.campaign("nantes-officers", access_mode="invitation")
+    monkeypatch.setitem(app.config, "PORT", 8123)
+    out = tmp_path / "tokens.csv"
+    result = runner.invoke(args=["imppulse", "invitations", "create", officers.slug, "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open() as handle:
+        assert next(csv.DictReader(handle))["link"].startswith("http://127.0.0.1:8123/i/")

@@ -13,9 +13,10 @@ from ..questionnaires.models import QuestionnaireVersion
 
 AUDIENCES = ("resident", "officer")
 ACCESS_MODES = ("open", "invitation")
-#: how a wave's respondents came: anyone with the link (self-selected), cards handed to a defined group, or a
-#: random sample invited by letter; intervals of self-selected waves cover sampling error only
-RECRUITMENT_MODES = ("open_link", "invitations", "random_sample")
+#: how a wave's respondents came: anyone with the link (self-selected), cards handed to a defined group, a random
+#: sample invited by letter, or passers-by interviewed in the street with an offline form (ODK Collect,
+#: KoboCollect; docs/xlsform.md); intervals of self-selected waves cover sampling error only
+RECRUITMENT_MODES = ("open_link", "invitations", "random_sample", "street_intercept")
 MINIMUM_DISCLOSURE_THRESHOLD = 5
 
 

@@ -39,7 +39,8 @@ bp = Blueprint("campaigns", __name__, url_prefix="/<lang>/staff")
 
 def recruitment_names() -> dict[str, str]:
     return {"open_link": _("Open link or QR code"), "invitations": _("Single-use invitations"),
-            "random_sample": _("Random sample, invited by letter")}
+            "random_sample": _("Random sample, invited by letter"),
+            "street_intercept": _("Street interviews, collected offline (ODK Collect, KoboCollect)")}
 
 
 def released_wave_ids(campaigns: list[Campaign]) -> set[int]:
@@ -87,7 +88,15 @@ def render_campaign(campaign: Campaign, status: int = 200, **forms):
         recruitment_names=recruitment_names(), language_name=language_name,
         invitations_used=services.invitations_used(campaign) if campaign.access_mode == "invitation" else None,
         drafts=drafts_saved(campaign), failed=forms.get("failed"), publications=_publications(campaign),
+        import_form=forms.get("import_form") or _import_form(campaign),
     ), status
+
+
+def _import_form(campaign: Campaign):
+    """The form for data collected offline in street interviews (``xlsform``), for resident campaigns."""
+    from ..xlsform.views import import_form
+
+    return import_form(campaign) if campaign.access_mode == "open" else None
 
 
 def _publications(campaign: Campaign) -> dict:

@@ -27,6 +27,7 @@ from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign, City, District, Wave
 from ..core.models import utcnow
 from ..extensions import db
+from ..questionnaires.packs import available_languages
 from ..questionnaires.published import published_definition
 from ..questionnaires.services import publish_standard_versions
 from ..releases.services import current_release, make_release, release
@@ -62,6 +63,8 @@ PILOT_LABEL = {
     "ca": "Trobades de barri entre veïnat i policia",
     "nl": "Wijkontmoetingen tussen bewoners en politie",
     "pt": "Encontros de bairro entre moradores e polícia",
+    "ar": "لقاءات الأحياء بين السكان والشرطة",
+    "tr": "Sakinler ile polis arasında mahalle buluşmaları",
 }
 
 
@@ -145,16 +148,23 @@ def _upsert_city(data: dict) -> City:
 
 
 def _campaign(city: City, slug: str, version, audience: str, city_data: dict) -> Campaign:
-    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
-    if campaign is not None:
-        # a demo made before campaigns named their forces and organiser: version 2 needs them
-        campaign.forces = campaign.forces or _in(city_data["forces"], campaign.languages)
-        campaign.organiser = campaign.organiser or _in(city_data["organiser"], campaign.languages)
-        return campaign
-    offered = version.definition["languages"]
+    offered = available_languages(version)  # the version's own languages and those its packs added
     # officers are offered the city's languages too: a Dutch-speaking officer in Brussels answers in Dutch
     wanted = city_data.get("languages", [city.default_language, "en"])
+    if audience == "resident":  # and residents the languages of the city's large communities (Arabic, Turkish)
+        wanted = [*wanted, *city_data.get("resident_languages", [])]
     languages = [language for language in dict.fromkeys(wanted) if language in offered]
+    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    if campaign is not None:
+        # a demo made before campaigns named their forces and organiser (version 2 needs them), or before its
+        # residents were offered Arabic and Turkish
+        added = [language for language in languages if language not in campaign.languages]
+        if added:
+            campaign.languages = [*campaign.languages, *added]
+            campaign.pilot_label = {**_in(PILOT_LABEL, added), **(campaign.pilot_label or {})}
+        campaign.forces = {**_in(city_data["forces"], campaign.languages), **(campaign.forces or {})}
+        campaign.organiser = {**_in(city_data["organiser"], campaign.languages), **(campaign.organiser or {})}
+        return campaign
     return campaigns.create_campaign(
         slug=slug,
         city=city,

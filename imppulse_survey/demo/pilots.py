@@ -36,6 +36,11 @@ DESCRIPTION = {
           "is gedaan.",
     "pt": "Todos os meses, os moradores e os agentes que trabalham no seu bairro reúnem-se numa sala do bairro para "
           "falar do que os preocupa, acordar prioridades e rever o que foi feito desde o último encontro.",
+    "ar": "يلتقي السكان وعناصر الشرطة الذين يعملون في حيّهم كل شهر في قاعة محلية لمناقشة ما يقلقهم، والاتفاق على "
+          "الأولويات، ومراجعة ما أُنجز منذ اللقاء السابق.",
+    "tr": "Her ay sakinler ve mahallelerinde çalışan polis memurları, kendilerini kaygılandıran konuları konuşmak, "
+          "öncelikler üzerinde anlaşmak ve son buluşmadan bu yana yapılanları gözden geçirmek için yerel bir salonda "
+          "bir araya gelir.",
 }
 OBJECTIVES = {
     "en": "Raise residents' trust in the police and their sense that the police listen, in the pilot districts; "
@@ -52,6 +57,10 @@ OBJECTIVES = {
           "wat agenten over bewoners denken dichter bij wat bewoners zeggen brengen.",
     "pt": "Aumentar a confiança dos moradores na polícia e o sentimento de serem ouvidos, nos bairros piloto; "
           "aproximar o que os agentes pensam dos moradores daquilo que os moradores dizem.",
+    "ar": "تعزيز ثقة السكان بالشرطة وشعورهم بأن الشرطة تستمع إليهم، في أحياء المشروع التجريبي؛ وتقريب ما يظنه عناصر "
+          "الشرطة عن السكان مما يقوله السكان.",
+    "tr": "Pilot semtlerde sakinlerin polise güvenini ve dinlendikleri duygusunu artırmak; polislerin sakinler hakkında "
+          "düşündüklerini sakinlerin söylediklerine yaklaştırmak.",
 }
 #: (name, who is responsible, starts so many days ago, ends so many days ago (negative: ahead; None: open-ended),
 #: status), in the city's own language: staff write them so

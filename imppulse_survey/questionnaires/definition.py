@@ -7,7 +7,7 @@ from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 
-from .conditions import evaluate
+from .conditions import evaluate, referenced_leaves
 from .types import ITEM_TYPES, AnswerContext, AnswerProblem, ItemType, Stored
 
 REQUIRED_MESSAGE = _l("This question needs an answer.")
@@ -70,6 +70,31 @@ class Definition:
             if self.is_shown(page, answers, has_pilot)
             and any(self.is_shown(item, answers, has_pilot) for item in page["items"])
         ]
+
+    def page_total(self, answers: Mapping, has_pilot: bool, page_key: str) -> int:
+        """How many pages the progress bar counts on page ``page_key``: those the answers lead through, and those
+        that wait on a question still ahead or unanswered. The total so falls as answers rule pages out, and
+        never grows near the end as conditional pages appear."""
+        here = self.page_index[page_key]
+
+        def may_show(element: Mapping) -> bool:
+            if self.is_shown(element, answers, has_pilot):
+                return True
+            if element.get("pilot_only") and not has_pilot:
+                return False
+            return any(leaf["item"] not in answers and self.page_index_of_answer.get(leaf["item"], -1) >= here
+                       for _, leaf in referenced_leaves(element["show_if"]))
+
+        return sum(1 for page in self.pages if may_show(page) and any(may_show(item) for item in page["items"]))
+
+    @cached_property
+    def page_index(self) -> dict[str, int]:
+        return {page["key"]: index for index, page in enumerate(self.pages)}
+
+    @cached_property
+    def page_index_of_answer(self) -> dict[str, int]:
+        return {key: index for index, page in enumerate(self.pages) for item in page["items"]
+                for key in item_type(item).answer_keys(item)}
 
     def clean(self, raw: Mapping, has_pilot: bool, district_codes=None) -> tuple[dict, dict]:
         """Check a whole set of raw answers, page by page, as the respondent saw them.

@@ -25,14 +25,13 @@ from marshmallow import (
 
 from ..config import SUPPORTED_LANGUAGES
 from .conditions import condition_problems, referenced_leaves
-from .types import ITEM_TYPES, MAX_CODE
+from .types import ITEM_TYPES, MAX_CODE, MISSING_KINDS
 
 FORMAT_VERSION = 1
 MAX_TEXT_LENGTH = 4000
 MAX_PAGES = 60
 MAX_ITEMS = 400
 MAX_OPTIONS = 100
-MISSING_KINDS = ("dont_know", "prefer_not_to_say", "not_applicable")
 #: mean: a 0–100 score; proportion: a share of codes; estimate: the mean of estimates out of 10, × 10, an
 #: estimated percentage (officers' estimate of a residents' figure)
 KINDS = ("mean", "proportion", "estimate")

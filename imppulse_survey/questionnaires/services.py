@@ -11,7 +11,7 @@ from ..extensions import db
 from .definition import Definition
 from .loader import content_hash, load_file
 from .models import Questionnaire, QuestionnaireVersion
-from .packs import ensure_packs, mark_reviewed
+from .packs import add_language, available_languages, ensure_packs, mark_reviewed
 
 STANDARD_DIRECTORY = Path(__file__).resolve().parent.parent / "standard"
 STANDARD_KEYS = ("resident-perception", "officer-feedback")
@@ -21,6 +21,20 @@ STANDARD_VERSIONS = (1, 2)
 
 def standard_file(key: str, version: int = STANDARD_VERSIONS[-1]) -> Path:
     return STANDARD_DIRECTORY / key / f"v{version}.yaml"
+
+
+def standard_packs(key: str, version: int) -> dict[str, dict[str, str]]:
+    """The language packs shipped for a standard version (``<key>/v<N>.<language>.yaml``, as ``questionnaire
+    pack-template`` writes them): each language's texts by path. A pack adds its language to the published
+    version, so no series breaks; it stays unreviewed until reviews.yaml marks it."""
+    packs = {}
+    for path in sorted((STANDARD_DIRECTORY / key).glob(f"v{version}.*.yaml")):
+        pack = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if pack.get("questionnaire") != key or pack.get("version") != version or path.stem.split(".")[-1] != pack.get("language"):
+            raise ValueError(f"{path.name}: a pack for {key} version {version} in {path.stem.split('.')[-1]} "
+                             "says otherwise in its questionnaire, version or language")
+        packs[pack["language"]] = pack["texts"]
+    return packs
 
 
 def publish(definition: dict) -> tuple[QuestionnaireVersion, bool]:
@@ -78,17 +92,25 @@ def publish_standard() -> dict[str, QuestionnaireVersion]:
 
 
 def publish_standard_versions() -> dict[str, dict[int, QuestionnaireVersion]]:
-    """Every shipped version of each standard questionnaire, in order, with the review marks shipped with them."""
+    """Every shipped version of each standard questionnaire, in order, with the language packs and the review
+    marks shipped with them."""
     marks = yaml.safe_load((STANDARD_DIRECTORY / "reviews.yaml").read_text(encoding="utf-8"))
     published = {}
     for key in STANDARD_KEYS:
         published[key] = {number: publish_file(standard_file(key, number))[0] for number in STANDARD_VERSIONS}
-        for number, mark in (marks.get(key) or {}).items():
+        for number, version in published[key].items():
+            have = set(available_languages(version))
+            for language, texts in standard_packs(key, number).items():
+                if language not in have:
+                    add_language(version, language, texts)
+        for number, version_marks in (marks.get(key) or {}).items():
             version = published[key][number]
             ensure_packs(version)
-            for pack in version.language_packs:
-                if pack.language in mark["languages"] and not pack.is_reviewed:
-                    mark_reviewed(version, pack.language, mark["by"], mark["against"], mark["date"])
+            # one mark, or a list of them: each reviewer's languages with their name, day and source
+            for mark in version_marks if isinstance(version_marks, list) else [version_marks]:
+                for pack in version.language_packs:
+                    if pack.language in mark["languages"] and not pack.is_reviewed:
+                        mark_reviewed(version, pack.language, mark["by"], mark["against"], mark["date"])
     return published
 
 

@@ -37,6 +37,8 @@ BALANCED: dict[str, dict[str, tuple[str, ...]]] = {
         "ca": ("d'acord o en desacord",),
         "nl": ("eens of oneens",),
         "pt": ("concorda ou discorda", "concordo ou discordo"),
+        "ar": ("توافق أو لا توافق", "موافق أو غير موافق"),
+        "tr": ("katılıyor ya da katılmıyor", "katılıyor veya katılmıyor", "katılıyor musunuz, katılmıyor musunuz"),
     },
     "satisfied": {
         "en": ("satisfied or dissatisfied",),
@@ -46,6 +48,8 @@ BALANCED: dict[str, dict[str, tuple[str, ...]]] = {
         "ca": ("satisfet/a o insatisfet/a", "satisfet o insatisfet", "grau de satisfacció"),
         "nl": ("tevreden of ontevreden",),
         "pt": ("satisfeito/a ou insatisfeito/a", "satisfeito ou insatisfeito", "grau de satisfação"),
+        "ar": ("رضاك أو عدم رضاك", "راضٍ أو غير راضٍ", "درجة رضاك"),
+        "tr": ("memnun ya da memnuniyetsiz", "memnun veya memnuniyetsiz", "memnuniyet düzeyiniz"),
     },
 }
 

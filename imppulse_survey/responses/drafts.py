@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
@@ -19,7 +18,6 @@ from sqlalchemy import delete, select
 from ..core.database import begin_write
 from ..core.models import utcnow
 from ..extensions import db
-from ..questionnaires.definition import Definition
 from .models import Draft
 from .sealing import SealError, decrypt_draft, draft_lookup, encrypt_draft
 
@@ -34,12 +32,6 @@ class DraftContent:
     answers: dict
     #: an officer's signed ballot, which travels in the resume link so that any browser can finish
     ballot: str | None
-
-
-def checked_answers(definition: Definition, raw: Mapping, has_pilot: bool, district_codes=None) -> dict:
-    """The raw answers whose items accept them: what a draft may keep."""
-    cleaned, _ = definition.clean(raw, has_pilot, district_codes=district_codes)
-    return {key: raw[key] for key in cleaned if key in raw}
 
 
 def save_draft(campaign_id: int, content: DraftContent, resume_key: str | None) -> str:

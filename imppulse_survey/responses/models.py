@@ -14,7 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 
-CHANNELS = ("web", "api", "demo")
+#: how a response came: the web form, the API, the demo data, or street interviews collected offline (xlsform)
+CHANNELS = ("web", "api", "demo", "odk")
 
 
 class Response(db.Model):

@@ -106,16 +106,35 @@ def draft_lookup(resume_key: str) -> str:
 
 
 def encrypt_draft(resume_key: str, content: dict) -> bytes:
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    return bytes(SecretBox(_derive(resume_key, b"draft-box")).encrypt(body))
+    return encrypt(resume_key, b"draft-box", content)
 
 
 def decrypt_draft(resume_key: str, sealed: bytes) -> dict:
+    return decrypt(resume_key, b"draft-box", sealed)
+
+
+def encrypt(secret: str, purpose: bytes, content: dict) -> bytes:
+    """``content`` as JSON in a secret box whose key is derived from ``secret`` for this purpose only."""
+    return encrypt_bytes(secret, purpose, compact_json(content))
+
+
+def decrypt(secret: str, purpose: bytes, sealed: bytes) -> dict:
+    return json.loads(decrypt_bytes(secret, purpose, sealed).decode("utf-8"))
+
+
+def encrypt_bytes(secret: str, purpose: bytes, body: bytes) -> bytes:
+    return bytes(SecretBox(_derive(secret, purpose)).encrypt(body))
+
+
+def decrypt_bytes(secret: str, purpose: bytes, sealed: bytes) -> bytes:
     try:
-        body = SecretBox(_derive(resume_key, b"draft-box")).decrypt(bytes(sealed))
+        return SecretBox(_derive(secret, purpose)).decrypt(bytes(sealed))
     except CryptoError:
-        raise SealError("the draft does not open with this link") from None
-    return json.loads(body.decode("utf-8"))
+        raise SealError("the box does not open with this key") from None
+
+
+def compact_json(content: dict) -> bytes:
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def _derive(resume_key: str, purpose: bytes) -> bytes:

@@ -6,27 +6,28 @@ state and works without JavaScript; nothing is stored until the last page is sub
 
 from __future__ import annotations
 
+import math
+import time
 import uuid
+from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from ..campaigns.models import Campaign
-from ..campaigns.texts import campaign_texts
 from ..core.limits import client_address_key, configured, failures_per_address, hashed
 from ..core.links import public_url
 from ..core.models import utcnow
-from ..errors import database_error, render_error
+from ..errors import RETRY_AFTER_SECONDS, database_error, render_error
 from ..extensions import db, limiter
 from ..i18n import supported_languages
-from ..questionnaires.packs import unreviewed_languages
-from ..questionnaires.published import published_definition
-from . import ballots, drafts
+from ..questionnaires.definition import item_type
+from . import ballots, drafts, page_state
 from .forms import HONEYPOT_FIELD, answers_from_form, carried_answers
+from .open_campaigns import OpenCampaign, open_campaign
 from .services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 
 bp = Blueprint("respond", __name__)
@@ -55,23 +56,49 @@ def respondent_key() -> str:
 class Questionnaire:
     """The campaign a respondent is answering, in the language they chose."""
 
-    def __init__(self, campaign: Campaign, lang: str):
+    def __init__(self, campaign: OpenCampaign, lang: str):
         self.campaign = campaign
         self.lang = lang
         version = campaign.version_now
-        self.definition = published_definition(version)
+        self.definition = version.definition
         self.has_pilot = bool(campaign.pilot_label)
         #: a production wave opens only in reviewed languages; elsewhere an unreviewed one says so on every page
-        self.is_reviewed = not unreviewed_languages(version, [lang])
-        self.say = campaign_texts(campaign, lang)
+        self.is_reviewed = lang not in version.unreviewed
+        self.say = campaign.say(lang)
 
     @property
     def title(self) -> str:
         return self.say(self.definition.data["title"])
 
+    def checked(self, raw: dict) -> Checked:
+        """The answers checked once for the whole request: what they are, their problems, the pages they lead
+        through."""
+        cleaned, problems = self.definition.clean(raw, self.has_pilot, district_codes=self.campaign.district_codes)
+        return Checked(raw, cleaned, problems, self.definition.visible_pages(cleaned, self.has_pilot))
+
     def pages(self, raw: dict) -> list[dict]:
-        cleaned, _ = self.definition.clean(raw, self.has_pilot)
-        return self.definition.visible_pages(cleaned, self.has_pilot)
+        return self.checked(raw).pages
+
+
+@dataclass(frozen=True)
+class Checked:
+    raw: dict
+    cleaned: dict
+    problems: dict
+    pages: list
+
+    @cached_property
+    def keys(self) -> list[str]:
+        return [page["key"] for page in self.pages]
+
+    def index(self, page_key: str | None) -> int:
+        """Where a page is among those the answers lead through; -1 when they do not lead to it."""
+        return self.keys.index(page_key) if page_key in self.keys else -1
+
+    def problems_up_to(self, index: int) -> dict:
+        """The problems of the answers on the page at ``index`` and on the pages before it."""
+        shown = answer_keys(self.pages[: index + 1])
+        return {key: message for key, message in self.problems.items() if key in shown}
 
 
 def unavailable(reason: str, lang: str | None = None):
@@ -83,7 +110,7 @@ def open_questionnaire(slug: str, lang: str, *, needs_ballot: bool = True) -> Qu
     """The campaign by slug, or an answer explaining why it cannot be answered (raised as an HTTP response)."""
     if lang not in supported_languages():
         abort(404)
-    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    campaign = open_campaign(slug)
     if campaign is None:
         abort(unavailable("unknown"))
     if campaign.current_wave() is None:
@@ -98,12 +125,12 @@ def open_questionnaire(slug: str, lang: str, *, needs_ballot: bool = True) -> Qu
     return Questionnaire(campaign, lang)
 
 
-def held_ballot(campaign: Campaign) -> ballots.Ballot | None:
+def held_ballot(campaign: OpenCampaign) -> ballots.Ballot | None:
     """The officer's ballot for the campaign's open wave, from the session."""
     return usable_ballot(campaign, session.get(BALLOT_KEY))
 
 
-def usable_ballot(campaign: Campaign, signed: str | None) -> ballots.Ballot | None:
+def usable_ballot(campaign: OpenCampaign, signed: str | None) -> ballots.Ballot | None:
     ballot = ballots.read_signed(signed)
     wave = campaign.current_wave()
     if ballot is None or wave is None or (ballot.campaign_id, ballot.wave_id) != (campaign.id, wave.id):
@@ -113,7 +140,7 @@ def usable_ballot(campaign: Campaign, signed: str | None) -> ballots.Ballot | No
 
 @bp.get("/s/<slug>/")
 def choose_language(slug: str):
-    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    campaign = open_campaign(slug)
     if campaign is None:
         return unavailable("unknown")
     lang = request.accept_languages.best_match(campaign.languages) or campaign.default_language
@@ -127,11 +154,12 @@ def introduction(lang: str, slug: str):
 
 
 def form_state(slug: str, lang: str) -> tuple[Questionnaire, dict]:
+    """The questionnaire and what the page sent: its answers checked once, the submission's id, the resume key."""
     questionnaire = open_questionnaire(slug, lang)
     form = request.form
     return questionnaire, {
         "q": questionnaire,
-        "raw": answers_from_form(questionnaire.definition, form),
+        "checked": questionnaire.checked(answers_from_form(questionnaire.definition, form)),
         "submission_id": form.get("submission_id") or str(uuid.uuid4()),
         "resume_key": form.get("_resume") or None,
     }
@@ -140,20 +168,36 @@ def form_state(slug: str, lang: str) -> tuple[Questionnaire, dict]:
 @bp.errorhandler(CSRFError)
 def session_expired(error: CSRFError):
     """The session cookie was lost or is too old: show the page again with a fresh token, answers in place."""
+    return shown_again("session", 400) or render_error(400)
+
+
+@bp.errorhandler(429)
+def too_many(error: HTTPException):
+    """Too many pages sent from one connection (a police station, a school): the page again, answers in place."""
+    response = shown_again("busy", 429)
+    if response is None:
+        return render_error(429)
+    response = make_response(response)
+    reached = limiter.current_limit
+    if reached is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(reached.reset_at - time.time())))
+    return response
+
+
+def shown_again(notice: str, status: int):
+    """The questionnaire page that was sent, shown again with what it carried and a notice of why it was not
+    taken; None when the request was not a questionnaire page."""
     lang, slug = (request.view_args or {}).get("lang"), (request.view_args or {}).get("slug")
     if request.endpoint != "respond.answer" or not slug:
-        return render_error(400)
+        return None
     try:
-        questionnaire, state = form_state(slug, lang)
+        _, state = form_state(slug, lang)
     except HTTPException as unavailable_campaign:
         return unavailable_campaign.response or render_error(unavailable_campaign.code)
     except DBAPIError as database_failure:  # and the database is down too: give back what was typed
         return database_error(database_failure)
-    pages = questionnaire.pages(state["raw"])
-    keys = [page["key"] for page in pages]
-    current = keys.index(request.form["_page"]) if request.form.get("_page") in keys else 0
-    html, _ = render_page(pages, current, session_expired=True, **state)
-    return html, 400
+    html, _ = render_page(max(state["checked"].index(request.form.get("_page")), 0), notice=notice, **state)
+    return html, status
 
 
 @bp.post("/<lang>/s/<slug>/")
@@ -161,44 +205,72 @@ def session_expired(error: CSRFError):
 @limiter.limit(configured("SUBMISSION_RATE_LIMIT"), key_func=respondent_key)
 def answer(lang: str, slug: str):
     questionnaire, state = form_state(slug, lang)
-    definition = questionnaire.definition
     form = request.form
-    raw = state["raw"]
+    checked = state["checked"]
     action = form.get("_action", "next")
 
     if form.get(HONEYPOT_FIELD) and questionnaire.campaign.access_mode == "open":
         current_app.logger.info("honeypot filled: submission dropped")
-        return redirect(url_for("respond.thanks", lang=lang, slug=slug))
-    pages = questionnaire.pages(raw)
-    keys = [page["key"] for page in pages]
-    current = keys.index(form["_page"]) if form.get("_page") in keys else -1
+        return redirect(url_for("respond.thanks", lang=lang, slug=slug), 303)
+    current = checked.index(form.get("_page"))
     if action == "start" or current == -1:
-        return render_page(pages, 0, **state)
+        return go_to(0, state)
     if action == "back":
-        return render_page(pages, max(current - 1, 0), **state)
-    if action == "stay":
-        return render_page(pages, current, **state)
+        return go_to(max(current - 1, 0), state)
+    if action == "stay":  # another language: the answers move to that language's pages
+        response = go_to(current, state)
+        page_state.clear(response, [code for code in questionnaire.campaign.languages if code != lang], slug)
+        return response
     if action == "save":
-        return save_for_later(questionnaire, raw, pages[current]["key"], state)
+        return save_for_later(current, state)
 
-    _, problems = definition.clean(raw, questionnaire.has_pilot, district_codes=district_codes(questionnaire))
-    on_this_or_earlier = {key: message for key, message in problems.items()
-                          if key in answer_keys(pages[: current + 1])}
-    if on_this_or_earlier:
-        first = next(index for index, page in enumerate(pages) if answer_keys([page]) & set(on_this_or_earlier))
-        return render_page(pages, first, problems=on_this_or_earlier, **state)
-    if current + 1 < len(pages):
-        return render_page(pages, current + 1, **state)
-    return finish(questionnaire, raw, pages, current, state)
+    problems = checked.problems_up_to(current)
+    if problems:
+        first = next(index for index, page in enumerate(checked.pages) if answer_keys([page]) & set(problems))
+        return go_to(first, state, problems=problems)
+    if current + 1 < len(checked.pages):
+        return go_to(current + 1, state)
+    return finish(current, state)
 
 
-def finish(questionnaire: Questionnaire, raw: dict, pages: list, current: int, state: dict):
+def go_to(index: int, state: dict, problems=None):
+    """Redirect to the page's own address, the answers crossing the redirect in a cookie (``page_state``); when
+    they are too long for one, show the page in answer to the POST."""
+    questionnaire = state["q"]
+    slug = questionnaire.campaign.slug
+    page_key = state["checked"].keys[index]
+    held = page_state.PageState(page_key, state["checked"].raw, state["submission_id"], state["resume_key"],
+                                checked=bool(problems))
+    response = redirect(url_for("respond.page", lang=questionnaire.lang, slug=slug, page_key=page_key), 303)
+    if page_state.write(response, questionnaire.lang, slug, held):
+        return response
+    return render_page(index, problems=problems, **state)
+
+
+@bp.get("/<lang>/s/<slug>/p/<page_key>")
+def page(lang: str, slug: str, page_key: str):
+    questionnaire = open_questionnaire(slug, lang)
+    held = page_state.read(lang, slug)
+    if held is None:  # the answers were sent, the cookie expired or was refused: start again
+        return redirect(url_for("respond.introduction", lang=lang, slug=slug))
+    checked = questionnaire.checked(held.raw)
+    index = checked.index(page_key)
+    if index == -1:  # a page the answers no longer lead to
+        return redirect(url_for("respond.page", lang=lang, slug=slug,
+                                page_key=held.page_key if held.page_key in checked.keys else checked.keys[0]))
+    problems = checked.problems_up_to(index) if held.checked and page_key == held.page_key else None
+    return render_page(index, q=questionnaire, checked=checked, submission_id=held.submission_id,
+                       resume_key=held.resume_key, problems=problems)
+
+
+def finish(current: int, state: dict):
+    questionnaire = state["q"]
     campaign = questionnaire.campaign
     try:
-        submit(campaign.slug, raw, language=questionnaire.lang, submission_id=state["submission_id"], channel="web",
-               ballot=held_ballot(campaign), resume_key=state["resume_key"])
+        submit(campaign.slug, state["checked"].raw, language=questionnaire.lang, submission_id=state["submission_id"],
+               channel="web", ballot=held_ballot(campaign), resume_key=state["resume_key"])
     except SubmissionInvalid as invalid:
-        return render_page(pages, current, problems=invalid.problems, **state)
+        return go_to(current, state, problems=invalid.problems)
     except CampaignNotFound:
         return unavailable("unknown")
     except CampaignNotOpen:
@@ -206,34 +278,52 @@ def finish(questionnaire: Questionnaire, raw: dict, pages: list, current: int, s
     except InvitationRefused:
         return unavailable("invitation")
     except DBAPIError as error:
-        return database_unavailable(error, pages, current, state)
+        return database_unavailable(error, current, state)
     session.pop(BALLOT_KEY, None)
-    return redirect(url_for("respond.thanks", lang=questionnaire.lang, slug=campaign.slug))
+    response = redirect(url_for("respond.thanks", lang=questionnaire.lang, slug=campaign.slug), 303)
+    page_state.clear(response, campaign.languages, campaign.slug)
+    return response
 
 
-def save_for_later(questionnaire: Questionnaire, raw: dict, page_key: str, state: dict):
+def save_for_later(current: int, state: dict):
+    questionnaire, checked = state["q"], state["checked"]
     campaign = questionnaire.campaign
-    kept = drafts.checked_answers(questionnaire.definition, raw, questionnaire.has_pilot, district_codes(questionnaire))
+    page_key = checked.keys[current]
+    kept = {key: checked.raw[key] for key in checked.cleaned if key in checked.raw}  # only answers their items take
     ballot = session.get(BALLOT_KEY) if campaign.access_mode == "invitation" else None
     content = drafts.DraftContent(questionnaire.lang, page_key, kept, ballot)
     try:
         resume_key = drafts.save_draft(campaign.id, content, state["resume_key"])
     except DBAPIError as error:
-        db.session.rollback()
-        pages = questionnaire.pages(raw)
-        current = next(index for index, page in enumerate(pages) if page["key"] == page_key)
-        return database_unavailable(error, pages, current, state)
-    link = public_url("respond.resume", lang=questionnaire.lang, slug=campaign.slug, key=resume_key)
+        return database_unavailable(error, current, state)
+    held = page_state.PageState(page_key, checked.raw, state["submission_id"], resume_key, saved=True)
+    response = redirect(url_for("respond.saved", lang=questionnaire.lang, slug=campaign.slug), 303)
+    if page_state.write(response, questionnaire.lang, campaign.slug, held):
+        return response
+    return saved_page(questionnaire, resume_key)
+
+
+@bp.get("/<lang>/s/<slug>/saved")
+def saved(lang: str, slug: str):
+    questionnaire = open_questionnaire(slug, lang, needs_ballot=False)
+    held = page_state.read(lang, slug)
+    if held is None or not held.saved or not held.resume_key:
+        return redirect(url_for("respond.introduction", lang=lang, slug=slug))
+    return saved_page(questionnaire, held.resume_key)
+
+
+def saved_page(questionnaire: Questionnaire, resume_key: str):
+    link = public_url("respond.resume", lang=questionnaire.lang, slug=questionnaire.campaign.slug, key=resume_key)
     return render_template("responses/saved.html", q=questionnaire, link=link,
                            days=current_app.config["DRAFT_RETENTION_DAYS"])
 
 
-def database_unavailable(error: DBAPIError, pages: list, current: int, state: dict):
+def database_unavailable(error: DBAPIError, current: int, state: dict):
     """The database failed: nothing was stored; show the page again, answers in place, with a retry message."""
     db.session.rollback()
     current_app.logger.warning("submission not stored, database unavailable: %s", error.orig.__class__.__name__)
-    html, _ = render_page(pages, current, unavailable_database=True, **state)
-    return html, 503
+    html, _ = render_page(current, notice="database", **state)
+    return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 @bp.get("/<lang>/s/<slug>/resume/<key>")
@@ -251,19 +341,19 @@ def resume(lang: str, slug: str, key: str):
         if usable_ballot(campaign, draft.ballot) is None:
             return unavailable("invitation")
         session[BALLOT_KEY] = draft.ballot
-    pages = questionnaire.pages(draft.answers)
-    keys = [page["key"] for page in pages]
-    current = keys.index(draft.page_key) if draft.page_key in keys else 0
-    return render_page(pages, current, q=questionnaire, raw=draft.answers, submission_id=str(uuid.uuid4()),
-                       resume_key=key)
+    checked = questionnaire.checked(draft.answers)
+    return render_page(max(checked.index(draft.page_key), 0), q=questionnaire, checked=checked,
+                       submission_id=str(uuid.uuid4()), resume_key=key)
 
 
 @bp.get("/<lang>/s/<slug>/thanks")
 def thanks(lang: str, slug: str):
-    campaign = db.session.scalar(select(Campaign).filter_by(slug=slug))
+    campaign = open_campaign(slug)
     if campaign is None or lang not in supported_languages():
         return unavailable("unknown")
-    return render_template("responses/thanks.html", q=Questionnaire(campaign, lang))
+    wave = campaign.current_wave()
+    return render_template("responses/thanks.html", q=Questionnaire(campaign, lang),
+                           closes_on=wave.closes_dt if wave is not None else None)
 
 
 @bp.get("/i/<token>")
@@ -283,36 +373,28 @@ def invitation(token: str):
     return redirect(url_for("respond.introduction", lang=lang, slug=campaign.slug))
 
 
-def district_codes(questionnaire: Questionnaire) -> dict:
-    return {district.code: district.id for district in questionnaire.campaign.city.districts}
-
-
 def answer_keys(pages: list) -> set[str]:
-    from ..questionnaires.definition import item_type
-
     return {key for page in pages for item in page["items"] for key in item_type(item).answer_keys(item)}
 
 
-def render_page(pages: list, index: int, *, q: Questionnaire, raw: dict, submission_id: str, resume_key=None,
-                problems=None, unavailable_database=False, session_expired=False):
-    page = pages[index]
-    cleaned, _ = q.definition.clean(raw, q.has_pilot)  # once per page, not once per item
-    items = [item for item in page["items"] if q.definition.is_shown(item, cleaned, q.has_pilot)]
+def render_page(index: int, *, q: Questionnaire, checked: Checked, submission_id: str, resume_key=None,
+                problems=None, notice=None):
+    page = checked.pages[index]
+    items = [item for item in page["items"] if q.definition.is_shown(item, checked.cleaned, q.has_pilot)]
     return render_template(
         "responses/page.html",
         q=q,
         page=page,
         items=items,
         number=index + 1,
-        count=len(pages),
-        is_last=index + 1 == len(pages),
-        raw=raw,
+        count=q.definition.page_total(checked.cleaned, q.has_pilot, page["key"]),
+        is_last=index + 1 == len(checked.pages),
+        raw=checked.raw,
         problems={key: str(message) for key, message in (problems or {}).items()},
-        carried=carried_answers(q.definition, raw, page),
+        carried=carried_answers(q.definition, checked.raw, page),
         submission_id=submission_id,
         resume_key=resume_key,
-        districts=q.campaign.city.districts,
+        districts=q.campaign.districts,
         honeypot=HONEYPOT_FIELD,
-        unavailable_database=unavailable_database,
-        session_expired=session_expired,
+        notice=notice,
     ), 200

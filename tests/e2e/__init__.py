@@ -5,6 +5,7 @@ What the tests share lives here; the fixtures that start the server and the brow
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ CHROMIUM_ARGS = [
 ]
 #: a mid-range phone held upright
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+#: where pages are saved for people to look at
+SCREENSHOTS = Path(os.environ.get("IMPPULSE_SCREENSHOTS", "/tmp/imppulse-screenshots"))
 TIMEOUT_MS = 5000  # generous for one local page, short enough that a broken step fails fast
 
 

@@ -6,6 +6,8 @@ questionnaire texts with the questionnaire's own translations.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from imppulse_survey.extensions import db
 from imppulse_survey.responses.drafts import find_draft
 from imppulse_survey.responses.models import Draft, Response
 
-from . import Respondent
+from . import SCREENSHOTS, Respondent
 
 #: what the resident taps, page by page (a code, or a missing-value key); items left out stay unanswered
 ANSWERS = {
@@ -75,12 +77,13 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
     expect(page.locator("html")).to_have_attribute("lang", lang)
     you.press("Start the survey")
 
-    # The last-contact page is not counted until the contact question says yes.
+    # The last-contact page is counted until the contact question rules it out: the total never grows.
     for number, key in enumerate(BEFORE_CONTACT, start=1):
-        you.expect_page(number, PAGES, key)
+        you.expect_page(number, PAGES_WITH_CONTACT, key)
+        expect(page).to_have_url(f"{you.phone.base_url}{you.address}p/{key}")  # each page its own address
         you.answer(ANSWERS[key])
         you.press("Next")
-    you.expect_page(CONTACT_PAGE, PAGES, "contact_with_the_police")
+    you.expect_page(CONTACT_PAGE, PAGES_WITH_CONTACT, "contact_with_the_police")
     you.answer({"police_contact": contact})
     you.press("Next")
     if contact == YES:
@@ -102,6 +105,7 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
     expect(page).to_have_title(f"{you._('Error:')} {you.page_title('about_you')} · {you.say(you.definition['title'])}"
                                " · IMPPULSE Survey")
     expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()  # read first by a screen reader, without JavaScript
     heading, required = you._("Please check your answers"), you._("This question needs an answer.")
     assert heading != "Please check your answers" and required != "This question needs an answer.", \
         f"the {lang} catalog leaves the error summary in English"
@@ -121,7 +125,7 @@ def test_a_resident_answers_on_a_phone_without_javascript(respondent, lang, cont
     assert stored_responses(you.campaign) == []
 
     summary.locator("a").tap()
-    expect(page).to_have_url(f"{you.phone.base_url}{you.address}#district")
+    expect(page).to_have_url(f"{you.phone.base_url}{you.address}p/about_you#district")
     expect(page.locator("#district")).to_be_in_viewport()
     you.answer({"district": DISTRICT})
     you.press("Send my answers")
@@ -151,9 +155,9 @@ def test_changing_the_contact_answer_takes_the_other_path(respondent):
     you.open_introduction()
     you.press("Start the survey")
     for number, key in enumerate(BEFORE_CONTACT, start=1):  # every question there may be skipped
-        you.expect_page(number, PAGES, key)
+        you.expect_page(number, PAGES_WITH_CONTACT, key)
         you.press("Next")
-    you.expect_page(CONTACT_PAGE, PAGES, "contact_with_the_police")
+    you.expect_page(CONTACT_PAGE, PAGES_WITH_CONTACT, "contact_with_the_police")
     you.answer({"police_contact": YES})
     you.press("Next")
     you.expect_page(CONTACT_PAGE + 1, PAGES_WITH_CONTACT, "your_last_contact")
@@ -174,8 +178,6 @@ def test_changing_the_contact_answer_takes_the_other_path(respondent):
     stored = {answer.item_key: (answer.value, answer.missing) for answer in response.answers}
     assert stored == as_stored({"police_contact": NO, "age_band": 1, "gender": 1, "district": 3})
 
-    # (a repeated send of the same form is covered by tests/responses/test_pages.py: Chromium's Back after a
-    # POST-redirect may ask to resend or fail with ERR_CACHE_MISS, so it is no stable browser check)
     assert you.phone.foreign_requests() == [] and you.phone.server_errors == []
 
 
@@ -183,10 +185,10 @@ def through_the_first_page(you: Respondent) -> None:
     """From the introduction to page 2, the first page answered."""
     you.open_introduction()
     you.press("Start the survey")
-    you.expect_page(1, PAGES, "police_in_general")
+    you.expect_page(1, PAGES_WITH_CONTACT, "police_in_general")
     you.answer(ANSWERS["police_in_general"])
     you.press("Next")
-    you.expect_page(2, PAGES, "police_in_your_area")
+    you.expect_page(2, PAGES_WITH_CONTACT, "police_in_your_area")
 
 
 def test_saving_for_later_and_coming_back(respondent):
@@ -207,14 +209,14 @@ def test_saving_for_later_and_coming_back(respondent):
 
     page.get_by_role("link", name=you._("Continue now"), exact=True).tap()
     expect(page).to_have_url(link)
-    you.expect_page(2, PAGES, "police_in_your_area")
+    you.expect_page(2, PAGES_WITH_CONTACT, "police_in_your_area")
     expect(page.locator("#relations_good-4")).to_be_checked()
     you.press("Back")
-    you.expect_page(1, PAGES, "police_in_general")
+    you.expect_page(1, PAGES_WITH_CONTACT, "police_in_general")
     for key, value in ANSWERS["police_in_general"].items():
         expect(page.locator(f"#{key}-{value}")).to_be_checked()
     for number, key in enumerate([*BEFORE_CONTACT, "contact_with_the_police"], start=1):
-        you.expect_page(number, PAGES, key)
+        you.expect_page(number, PAGES_WITH_CONTACT, key)
         you.press("Next")
     you.expect_page(PAGES, PAGES, "about_you")
     you.answer({"age_band": 6, "gender": 3, "district": 1})
@@ -238,33 +240,66 @@ def test_the_phone_language_chooses_the_survey_language_and_switching_keeps_the_
     expect(page).to_have_url(f"{phone.base_url}{you.address}")
     expect(page.locator("h1")).to_have_text(you.say(you.definition["title"]))
     you.press("Start the survey")
-    you.expect_page(1, PAGES, "police_in_general")
+    you.expect_page(1, PAGES_WITH_CONTACT, "police_in_general")
     you.answer({"trust_police": 3})
 
     # The other languages are submit buttons, so that the answers on the page go along.
     page.get_by_role("button", name="Français", exact=True).tap()
     you = Respondent(phone, standard_campaign, "fr", translate)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    you.expect_page(1, PAGES, "police_in_general")
+    you.expect_page(1, PAGES_WITH_CONTACT, "police_in_general")
     expect(page.locator("#trust_police-3")).to_be_checked()
-    assert page.url == f"{phone.base_url}{you.address}"
+    assert page.url == f"{phone.base_url}{you.address}p/police_in_general"
     assert phone.foreign_requests() == [] and phone.server_errors == []
 
 
-def test_the_back_gesture_goes_to_the_previous_page_with_every_answer(open_phone, standard_campaign, translate):
-    """A phone's back gesture would ask to resend a form; the page's script turns it into the Back button."""
-    you = Respondent(open_phone(javascript=True), standard_campaign, "fr", translate)
+def test_back_forward_and_reload_show_pages_never_the_browsers_resend_error(open_phone, standard_campaign, translate):
+    """Each page is a GET of its own address (post/redirect/get): the gestures work without JavaScript."""
+    you = Respondent(open_phone(javascript=False), standard_campaign, "fr", translate)
     page = you.page
     through_the_first_page(you)
     you.answer({"relations_good": 2})
-    page.go_back(wait_until="commit")  # the gesture
-    you.expect_page(1, PAGES, "police_in_general")
-    expect(page.locator("#trust_police-7")).to_be_checked()
     you.press("Next")
-    you.expect_page(2, PAGES, "police_in_your_area")
-    expect(page.locator("#relations_good-2")).to_be_checked()  # the answer given before going back came along
-    page.go_back(wait_until="commit")
-    you.expect_page(1, PAGES, "police_in_general")
-    page.go_back(wait_until="commit")  # from the first page: the introduction, never the browser's error
+    you.expect_page(3, PAGES_WITH_CONTACT, "how_police_treat_people")
+    for gesture, number, key in [(page.go_back, 2, "police_in_your_area"), (page.go_back, 1, "police_in_general"),
+                                 (page.go_forward, 2, "police_in_your_area"), (page.reload, 2, "police_in_your_area")]:
+        response = gesture()
+        assert response is not None and response.status == 200 and response.request.method == "GET"
+        you.expect_page(number, PAGES_WITH_CONTACT, key)
+    expect(page.locator("#relations_good-2")).to_be_checked()  # what was sent comes back with the page
+    page.go_back()
+    expect(page.locator("#trust_police-7")).to_be_checked()
+    page.go_back()  # before the first page: the introduction
     expect(page.locator("h1")).to_have_text(you.say(you.definition["title"]))
+
+    page.go_forward()
+    for number, key in enumerate([*BEFORE_CONTACT, "contact_with_the_police"], start=1):
+        you.expect_page(number, PAGES_WITH_CONTACT, key)
+        you.press("Next")
+    you.answer({"age_band": 2, "gender": 1, "district": 1})
+    you.press("Send my answers")
+    expect(page.locator("h1")).to_have_text(you._("Thank you"))
+    response = page.go_back()  # from the thank-you page: the survey's start, never the answers again
+    assert response.status == 200
+    expect(page.locator("h1")).to_have_text(you.say(you.definition["title"]))
+    expect(page.locator("input[type=radio]:checked")).to_have_count(0)
+    page.reload()
+    assert len(stored_responses(you.campaign)) == 1
     assert you.phone.foreign_requests() == [] and you.phone.server_errors == []
+
+
+def test_the_0_to_10_scale_is_one_row_under_its_end_labels_on_a_phone(open_phone, standard_campaign, translate):
+    you = Respondent(open_phone(javascript=False), standard_campaign, "fr", translate)
+    page = you.page
+    you.open_introduction()
+    you.press("Start the survey")
+    scale = page.locator("fieldset.scale").first
+    points = [scale.locator(f"label[for$='-{point}']").bounding_box() for point in range(11)]
+    assert len({round(box["y"]) for box in points}) == 1, "the eleven points wrap onto several rows"
+    assert all(box["width"] >= 24 and box["height"] >= 24 for box in points)  # WCAG 2.5.8 target size
+    assert all(earlier["x"] < later["x"] for earlier, later in itertools.pairwise(points))
+    low, high = (scale.locator(".anchors span").nth(index).bounding_box() for index in (0, 1))
+    assert low["x"] <= points[0]["x"] + 1 and high["x"] + high["width"] >= points[10]["x"] + points[10]["width"] - 1
+    assert high["x"] > points[5]["x"]  # the "10" label stands over the high end, not over the middle
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "scale-0-10-phone-fr.png"))

@@ -63,7 +63,7 @@ CASES = [
      "test.yaml: introduction: the 'en' text is longer than 4000 characters"),
     ("unsupported language",
      lambda d: d.update(languages=["en", "de"]),
-     "test.yaml: languages[1]: Must be one of: en, fr, it, es, ca, nl, pt."),
+     "test.yaml: languages[1]: Must be one of: en, fr, it, es, ca, nl, pt, ar, tr."),
     ("language listed twice",
      lambda d: d.update(languages=["en", "fr", "en"]),
      "test.yaml: languages: a language is listed twice"),

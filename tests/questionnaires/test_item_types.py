@@ -104,7 +104,7 @@ def test_an_estimate_is_asked_as_how_many_out_of_10_and_stored_as_given(make, cl
     assert 'name="trust" value="7" checked' in respondent.page  # nothing typed is lost
     respondent.answer(estimate_trust="3")
     response = respondent.answer(topics=["1"], years="12", district="2")
-    assert response.status_code == 302
+    assert response.status_code == 303
     stored = db.session.scalars(select(Answer.value).where(Answer.item_key == "estimate_trust")).all()
     assert stored == [3.0]
 

@@ -114,3 +114,30 @@ def test_a_wave_opens_only_once_the_campaign_names_its_forces_and_organiser(make
     assert bad.exit_code == 1 and "does not offer it" in bad.output
     assert invoke(runner, "campaign", "texts", campaign.slug, "--forces", "en").exit_code == 2
     assert invoke(runner, "campaign", "open", campaign.slug, "--wave", "baseline").exit_code == 0
+
+
+def test_the_shipped_arabic_and_turkish_packs_are_added_unreviewed_and_a_reviewer_mark_reviews_them(
+        app_context, tmp_path, monkeypatch):
+    """Version 2 of the standard questionnaires gets its shipped packs, not reviewed; a second mark of the version
+    in reviews.yaml (a list of marks), as a reviewer who reads Arabic adds it, reviews Arabic only."""
+    import datetime as dt
+    import shutil
+
+    from imppulse_survey.questionnaires import services
+    from imppulse_survey.questionnaires.packs import available_languages, unreviewed_languages
+
+    versions = services.publish_standard()
+    db.session.commit()
+    for version in versions.values():
+        assert available_languages(version)[-2:] == ["ar", "tr"]
+        assert unreviewed_languages(version, available_languages(version)) == ["ar", "tr"]
+    shipped = yaml.safe_load((services.STANDARD_DIRECTORY / "reviews.yaml").read_text(encoding="utf-8"))
+    shipped["resident-perception"][2] = [shipped["resident-perception"][2], {
+        "by": "A reviewer who reads Arabic", "date": dt.date(2027, 1, 15), "against": "the English source", "languages": ["ar"]}]
+    directory = tmp_path / "standard"
+    shutil.copytree(services.STANDARD_DIRECTORY, directory)
+    (directory / "reviews.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(services, "STANDARD_DIRECTORY", directory)
+    resident = services.publish_standard()["resident-perception"]
+    db.session.commit()
+    assert unreviewed_languages(resident, available_languages(resident)) == ["tr"]

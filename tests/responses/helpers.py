@@ -10,6 +10,7 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 TEXTAREA = re.compile(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', re.DOTALL)
 SELECT = re.compile(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', re.DOTALL)
 SELECTED = re.compile(r'<option value="([^"]*)" selected>')
+PAGE_ADDRESS = re.compile(r"/s/[^/]+/(?:p/[^/]+|saved)$")
 CHECKED = re.compile(r'<input type="(?:radio|checkbox)" id="[^"]+" name="([^"]+)" value="([^"]*)" checked>')
 
 
@@ -41,7 +42,11 @@ class Respondent:
         return {name: values if len(values) > 1 else values[0] for name, values in fields.items()}
 
     def post(self, data: dict, lang: str | None = None):
+        """Send a page as the browser does, following the redirect to the next page (post/redirect/get); the
+        redirect after the last page is returned as it is."""
         response = self.client.post(f"/{lang or self.lang}/s/{self.slug}/", data=data)
+        if response.status_code == 303 and PAGE_ADDRESS.search(response.headers["Location"]):
+            response = self.client.get(response.headers["Location"])
         self.page = response.get_data(as_text=True)
         return response
 

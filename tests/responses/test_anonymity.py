@@ -73,7 +73,7 @@ class Wave:
         respondent.start()
         respondent.answer(contact="2", trust=TRUST[number])
         final = respondent.answer(district="1", service=service, comment=self.marks[number])
-        assert final.status_code == 302 and final.headers["Location"].endswith("/thanks"), respondent.page
+        assert final.status_code == 303 and final.headers["Location"].endswith("/thanks"), respondent.page
         return client
 
     def answer_all(self, tokens, **kwargs):

@@ -65,7 +65,7 @@ def test_a_locked_database_answers_503_and_keeps_the_answers(impatient_app, make
         respondent.answer(contact="2", trust="7", confidence="5")
         with database_locked_for_writing(database_url):
             response = respondent.answer(action, district="3", comment="Ne perdez pas ceci")
-        assert response.status_code == 503
+        assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
         page = respondent.page
         assert '<html lang="fr"' in page and 'role="alert"' in page
         assert "Traceback" not in page
@@ -73,7 +73,7 @@ def test_a_locked_database_answers_503_and_keeps_the_answers(impatient_app, make
         assert '<input type="hidden" name="trust" value="7">' in page
         # once the database is back, the same form goes through, once
         retry = respondent.answer(action)
-        assert retry.status_code == (302 if action == "next" else 200)
+        assert retry.status_code == (303 if action == "next" else 200)
     expected = (1, 0) if action == "next" else (0, 1)
     assert (db.session.scalar(select(func.count()).select_from(Response)),
             db.session.scalar(select(func.count()).select_from(Draft))) == expected
@@ -109,6 +109,24 @@ def test_a_flood_of_page_posts_gets_a_translated_429(client, make, strict_limits
     assert '<html lang="fr"' in respondent.page and "Too many requests" not in respondent.page
 
 
+def test_the_429_page_keeps_the_form_and_every_answer(client, make, strict_limits):
+    campaign = make.campaign(version=make.version(minimal_questionnaire()))
+    respondent = Respondent(client, campaign.slug, "fr")
+    respondent.start()
+    respondent.answer(contact="2", trust="7", confidence="4", fair_respect="5", fair_explain="dont_know")
+    statuses = [respondent.answer("stay", district="3", comment="Gardez ceci").status_code for _ in range(4)]
+    assert statuses[-1] == 429
+    response = respondent.answer("next")
+    page = respondent.page
+    assert response.status_code == 429 and 0 < int(response.headers["Retry-After"]) <= 61
+    assert '<html lang="fr"' in page and 'role="alert"' in page and "<form" in page
+    assert 'value="3" selected' in page and "Gardez ceci</textarea>" in page
+    assert '<input type="hidden" name="trust" value="7">' in page
+    limiter.reset()
+    assert respondent.answer("next").status_code == 303  # once the minute has passed, the same form goes through
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
 def test_token_guessing_is_throttled(client, make, strict_limits):
     make.campaign()
     statuses = [client.get(f"/i/guess{n:040d}").status_code for n in range(6)]
@@ -133,7 +151,7 @@ def test_concurrent_web_respondents_all_land(app, make):
             respondent = Respondent(app.test_client(), slug, "fr")
             respondent.start()
             respondent.answer(contact="2")
-            if respondent.answer(district="1").status_code == 302:
+            if respondent.answer(district="1").status_code == 303:
                 accepted.append(1)
 
     limiter.enabled = False
@@ -191,7 +209,7 @@ def test_a_writers_turn_held_elsewhere_answers_503_in_bounded_time(impatient_app
         assert response.status_code == 503 and waited < 3
         assert "gardez ceci</textarea>" in respondent.page and 'value="3" selected' in respondent.page
         assert health.status_code == 503 and health.get_json()["database"] == "locked"
-        assert respondent.answer().status_code == 302
+        assert respondent.answer().status_code == 303
         assert client.get("/healthz").status_code == 200
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
 
@@ -311,7 +329,8 @@ def own_postgresql(is_postgresql):
 def test_a_stopped_postgresql_keeps_the_answers_and_a_retry_lands_once(own_postgresql, tmp_path):
     """The server stops while a resident is on the last page: every page and the API answer 503 in the resident's
     language with what was typed, /healthz says so, and the same form sent again once it is back is stored once."""
-    app = make_app(own_postgresql.url, tmp_path, environ={"DATABASE_LOCK_TIMEOUT_MS": "500"})
+    # every request reads the campaign, as one does once the few seconds a process keeps it are over
+    app = make_app(own_postgresql.url, tmp_path, environ={"DATABASE_LOCK_TIMEOUT_MS": "500", "CAMPAIGN_CACHE_SECONDS": "0"})
     with app.app_context():
         db.create_all()
         campaign = Factories().campaign(version=Factories().version(minimal_questionnaire()))
@@ -331,8 +350,8 @@ def test_a_stopped_postgresql_keeps_the_answers_and_a_retry_lands_once(own_postg
         assert api.status_code == 503 and api.get_json()["status"] == 503
         own_postgresql.start()
         retried = respondent.post(respondent.hidden(page))  # the retry page's button: the same fields again
-        assert retried.status_code == 302 and retried.headers["Location"].endswith("/thanks")
-        assert respondent.post(respondent.hidden(page)).status_code == 302  # and once more: still one response
+        assert retried.status_code == 303 and retried.headers["Location"].endswith("/thanks")
+        assert respondent.post(respondent.hidden(page)).status_code == 303  # and once more: still one response
         assert client.get("/healthz").status_code == 200
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
         db.session.remove()

@@ -34,7 +34,7 @@ def test_the_invitation_is_deleted_when_exchanged_and_the_token_leaves_the_addre
     respondent.start()
     respondent.answer(contact="2", trust="6")
     final = respondent.answer(district="1")
-    assert final.status_code == 302 and final.headers["Location"].endswith("/thanks")
+    assert final.status_code == 303 and final.headers["Location"].endswith("/thanks")
     assert (count(SealedResponse), count(SpentBallot), count(Response)) == (1, 1, 0)
     assert all(token not in record.getMessage() for record in caplog.records)
 

@@ -1,4 +1,4 @@
-"""Every respondent page, in each of the seven languages, with no interface string left in English."""
+"""Every respondent page, in each of the nine languages, with no interface string left in English."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from imppulse_survey.campaigns.services import close_wave, create_campaign, open_wave
 from imppulse_survey.config import SUPPORTED_LANGUAGES
 from imppulse_survey.extensions import db
+from imppulse_survey.questionnaires.published import published_definition
 
 from .helpers import Respondent
 
@@ -32,7 +33,7 @@ def visible_text(html: str) -> str:
 
 @pytest.fixture
 def everywhere(make):
-    """A resident campaign offered in all seven languages, on the standard questionnaire."""
+    """A resident campaign offered in all nine languages, on the standard questionnaire."""
     versions = make.standard_versions()
     city = make.city("lisbon", districts=4, language="pt")
     campaign = create_campaign(slug="lisbon-residents", city=city, version=versions["resident-perception"],
@@ -65,7 +66,7 @@ def test_every_page_type_is_in_the_chosen_language(client, everywhere, language)
     db.session.commit()
     pages["closed"] = client.get(respondent.url).get_data(as_text=True)
 
-    definition = everywhere.questionnaire_version.definition
+    definition = published_definition(everywhere.questionnaire_version).data  # the language packs included
     assert definition["title"][language] in pages["introduction"]
     assert 'class="error-summary"' in pages["validation errors"]
     names = [district.name for district in everywhere.city.districts]  # data, not interface ("District 1")

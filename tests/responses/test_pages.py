@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import babel.dates
 import pytest
 from sqlalchemy import func, select
 
@@ -76,7 +77,7 @@ def test_unavailable_campaigns_get_a_clear_page(client, make, state, status):
 def test_paging_with_progress_and_back(respondent):
     respondent.start()
     assert respondent.heading() == "First (fr)"
-    assert 'max="2" value="1"' in respondent.page  # the conditional page does not count yet
+    assert 'max="3" value="1"' in respondent.page  # the conditional page counts until an answer rules it out
     complete_first_page(respondent, contact="1")
     assert respondent.heading() == "Second (fr)"
     assert 'max="3" value="2"' in respondent.page
@@ -134,7 +135,7 @@ def test_a_grid_renders_its_rows_as_grouped_fieldsets_with_missing_codes(respond
 def test_a_complete_submission_stores_once_and_thanks(respondent, campaign):
     complete_first_page(respondent, contact="2")
     response = respondent.answer(topics=["1", "2"], years="12", district="2", comment="Merci.")
-    assert response.status_code == 302 and response.headers["Location"] == f"/fr/s/{campaign.slug}/thanks"
+    assert response.status_code == 303 and response.headers["Location"] == f"/fr/s/{campaign.slug}/thanks"
     stored = db.session.scalar(select(Response))
     assert stored.language == "fr" and stored.channel == "web"
     answers = {(a.item_key, a.value, a.missing) for a in stored.answers}
@@ -142,6 +143,13 @@ def test_a_complete_submission_stores_once_and_thanks(respondent, campaign):
     assert db.session.scalar(select(TextAnswer.text)) == "Merci."
     thanks = respondent.client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<html lang="fr"' in thanks and "<h1>" in thanks
+    assert f'href="/fr/results/{campaign.city.slug}"' in thanks  # where the results appear
+    wave = campaign.current_wave()
+    wave.closes_dt = wave.opens_dt + dt.timedelta(days=400)
+    db.session.commit()
+    thanks = respondent.client.get(response.headers["Location"]).get_data(as_text=True)
+    closes = babel.dates.format_date(wave.closes_dt, "long", locale="fr")
+    assert f"{closes}." in thanks  # and when: the closing day, in the respondent's language
 
 
 def test_a_double_click_on_send_stores_one_response(respondent, campaign):
@@ -149,7 +157,7 @@ def test_a_double_click_on_send_stores_one_response(respondent, campaign):
     final = respondent.hidden(respondent.page) | {"district": "1", "_action": "next"}
     first = respondent.post(final)
     second = respondent.post(final)
-    assert first.status_code == second.status_code == 302
+    assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     assert count(Response) == 1
 
@@ -168,7 +176,7 @@ def test_answers_to_hidden_pages_are_discarded(respondent):
 def test_the_honeypot_thanks_and_stores_nothing(respondent):
     complete_first_page(respondent)
     response = respondent.answer(district="1", leave_this_empty="http://spam.example")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/thanks")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/thanks")
     assert count(Response) == 0
 
 
@@ -181,7 +189,7 @@ def test_a_post_without_csrf_token_is_refused_but_keeps_the_answers(respondent):
     assert respondent.heading() == "About you (fr)" and 'role="alert"' in respondent.page
     assert 'value="2" selected' in respondent.page and '<input type="hidden" name="trust" value="7">' in respondent.page
     assert count(Response) == 0
-    assert respondent.answer().status_code == 302  # the fresh token in the page goes through
+    assert respondent.answer().status_code == 303  # the fresh token in the page goes through
     assert count(Response) == 1
 
 

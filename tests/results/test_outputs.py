@@ -224,7 +224,7 @@ def test_nothing_is_published_for_a_city_without_campaigns(client, make):
 def test_the_thanks_page_says_where_results_appear(client, residents):
     campaign, _, _ = residents
     page = client.get(f"/en/s/{campaign.slug}/thanks").get_data(as_text=True)
-    assert "Results are published on the city's results page once the survey has closed" in page
+    assert "When and where results appear" in page and "They then appear on the city's results page" in page
     assert 'href="/en/results/nantes"' in page
 
 

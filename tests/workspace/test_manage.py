@@ -123,6 +123,22 @@ def test_posters_point_to_the_public_base_url(app, make, sign_in):
     assert "https://inquerito.example.pt/fr/s/lisbon-residents/" in text
 
 
+def test_cards_and_posters_follow_the_port_the_server_runs_on(make, sign_in):
+    """Served on port 8123 without a public base URL: every printed link says 8123, never 5000."""
+    officers = make.campaign("nantes-officers", access_mode="invitation")
+    residents = make.campaign("nantes-residents", city=officers.city, version=officers.version_now)
+    manager = sign_in("manager", officers.city)
+    served = "http://localhost:8123"
+    page_path = f"{served}/en/staff/campaigns/{officers.slug}/"
+    printed = [manager.post(f"{page_path}invitations", {"count": "1", "output": output}, form_page=page_path)
+               for output in ("csv", "cards")]
+    printed.append(manager.get(f"{served}/en/staff/campaigns/{residents.slug}/poster?language=fr"))
+    texts = [response.get_data(as_text=True) for response in printed]
+    assert f"{served}/i/" in texts[0] and f"{served}/i/" in texts[1]
+    assert f"{served}/fr/s/nantes-residents/" in texts[2]
+    assert not any(":5000" in text for text in texts)
+
+
 def test_campaign_words_are_saved_per_language(make, sign_in):
     city = make.city("aubervilliers", districts=2)
     campaign = make.campaign("aubervilliers-residents", city=city)

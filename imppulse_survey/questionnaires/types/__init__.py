@@ -9,16 +9,20 @@ from .base import (
     ITEM_TYPES,
     LONGEST_NUMBER_JSON,
     MAX_CODE,
+    MISSING_KINDS,
     NO_CONTEXT,
+    XLSFORM_TYPES,
     AnswerContext,
     AnswerProblem,
     ItemType,
     MicrodataColumn,
     Stored,
+    XLSFormChoice,
+    XLSFormQuestion,
 )
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["ITEM_TYPES", "LONGEST_NUMBER_JSON", "MAX_CODE", "NO_CONTEXT", "AnswerContext", "AnswerProblem",
-           "ItemType", "MicrodataColumn", "Stored"]
+__all__ = ["ITEM_TYPES", "LONGEST_NUMBER_JSON", "MAX_CODE", "MISSING_KINDS", "NO_CONTEXT", "XLSFORM_TYPES", "AnswerContext",
+           "AnswerProblem", "ItemType", "MicrodataColumn", "Stored", "XLSFormChoice", "XLSFormQuestion"]

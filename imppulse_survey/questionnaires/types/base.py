@@ -13,11 +13,13 @@ import math
 import random
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
 MAX_CODE = 9999
+#: the missing-value codes an item may offer (docs/questionnaire-format.md, "Missing-value codes")
+MISSING_KINDS = ("dont_know", "prefer_not_to_say", "not_applicable")
 #: more digits than any code or bound needs: int() refuses texts of over 4,300 digits, float() turns 400 into inf
 MAX_DIGITS = 15
 #: a whole number in ASCII digits: str.isdigit accepts "²", and int() accepts "١٢", "1_000" and " +1 "
@@ -30,6 +32,8 @@ LONGEST_NUMBER_JSON = 26  # repr of a float, or a quoted missing-code name
 MAX_FORM_VALUE_LENGTH = 5000
 
 ITEM_TYPES: dict[str, ItemType] = {}
+#: XLSForm question type → the item type an unmarked question of that type reads as (``ItemType.xlsform_default``)
+XLSFORM_TYPES: dict[str, ItemType] = {}
 
 Say = Callable[[Mapping], str]
 
@@ -70,6 +74,38 @@ class AnswerContext:
 NO_CONTEXT = AnswerContext()
 
 
+@dataclass(frozen=True)
+class XLSFormChoice:
+    """A choice of an XLSForm question: its name, its label per language, and the code an ``imppulse_code``
+    column gives it (the missing-value codes of our own exports)."""
+
+    name: str
+    label: Mapping[str, str]
+    code: int | None = None
+
+
+@dataclass
+class XLSFormQuestion:
+    """One question of an XLSForm as pyxform read it (``imppulse_survey/xlsform/reader.py``), for the item type it
+    reads as. The type fills ``code_of`` (each choice name's code or missing kind, for the conditions that name
+    it), ``missing`` (the missing codes its choices offer: kind → (label, code)) and ``unmapped`` (what it
+    could not keep, for the import report)."""
+
+    xlsform_type: str
+    name: str
+    label: Mapping[str, str]
+    choices: list[XLSFormChoice] = field(default_factory=list)
+    constraint: str = ""
+    appearance: str = ""
+    #: the ``imppulse_*`` columns of our own exports (``imppulse_unit``…), without the prefix
+    columns: Mapping = field(default_factory=dict)
+    #: a group read as one item (a grid): its questions
+    rows: list[XLSFormQuestion] = field(default_factory=list)
+    code_of: dict[str, int | str] = field(default_factory=dict)
+    missing: dict[str, tuple[Mapping[str, str], int | None]] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+
+
 class ItemType:
     name: str
     #: keys an item of this type may carry besides the common ones
@@ -91,12 +127,20 @@ class ItemType:
     #: the macro of ``templates/_macros/items.html`` that shows it; its name unless it shares another's
     macro: str | None = None
 
+    #: the XLSForm question types it is written as, the usual one first (docs/xlsform.md)
+    xlsform_types: tuple[str, ...] = ()
+    #: whether a question of its first XLSForm type that no ``imppulse_type`` column marks reads as this type
+    xlsform_default = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             if "macro" not in cls.__dict__:
                 cls.macro = cls.name
             ITEM_TYPES[cls.name] = cls()
+            if cls.__dict__.get("xlsform_default"):
+                for xlsform_type in cls.xlsform_types:
+                    XLSFORM_TYPES[xlsform_type] = ITEM_TYPES[cls.name]
 
     # the definition
 
@@ -161,6 +205,59 @@ class ItemType:
     def api_view(self, item: Mapping, say: Say) -> dict:
         """The keys of the item's public shape that belong to this type, texts in the client's language."""
         return {}
+
+    # XLSForm: written for ODK Collect and KoboCollect, read back from a form, and read from collected data
+
+    def to_xlsform(self, item: Mapping, out) -> None:
+        """Write the item's rows through ``out`` (``imppulse_survey/xlsform/writer.py``): ``out.question(xlsform
+        type, item, choices=…, constraint=…)`` for a question, ``out.group(item)`` around several."""
+        out.question(self.xlsform_types[0], item, choices=self.xlsform_choices(item, out))
+
+    def xlsform_choices(self, item: Mapping, out) -> list[tuple[str, Mapping]]:
+        """Its choices as ``(name, text)``: each option by its code, then each missing code it offers by its kind
+        (so that a collected answer reads as ``clean`` takes it)."""
+        return [(str(option["code"]), option["label"]) for option in item.get("options", [])] + out.missing_choices(item)
+
+    def from_xlsform(self, question: XLSFormQuestion) -> dict:
+        """The item's type and own keys read from an XLSForm question (the reader adds key, text, help, required
+        and show_if); what cannot be kept is told in ``question.unmapped``."""
+        return {"type": self.name}
+
+    def xlsform_equals(self, key: str, code: int) -> str:
+        """An XLSForm expression true when the answer under ``key`` is (or, chosen among several, includes) ``code``."""
+        return f"selected(${{{key}}}, '{code}')"
+
+    def xlsform_answered(self, item: Mapping, key: str) -> str:
+        """An XLSForm expression true when a substantive answer (not a missing code) is given under ``key``."""
+        return " and ".join([f"${{{key}}} != ''", *(f"not(selected(${{{key}}}, '{kind}'))"
+                                                    for kind in item.get("missing", []))])
+
+    def from_collected(self, item: Mapping, value: str):
+        """The raw answer (as ``clean`` takes it) in a cell of collected data, ODK Central's or KoboToolbox's CSV;
+        None when the cell is empty."""
+        value = value.strip()
+        return value or None
+
+    def _xlsform_options(self, question: XLSFormQuestion) -> list[dict]:
+        """Options from the question's choices, the missing codes among them set apart (``question.missing``).
+        Choice names that are not all whole numbers (``yes``, ``no``) become codes 1, 2… in order."""
+        substantive = [choice for choice in question.choices if choice.name not in MISSING_KINDS]
+        numbered = all(_INTEGER_TEXT.fullmatch(choice.name) and 0 <= int(choice.name) <= MAX_CODE
+                       for choice in substantive)
+        options = []
+        for index, choice in enumerate(substantive, 1):
+            code = int(choice.name) if numbered else index
+            question.code_of[choice.name] = code
+            options.append({"code": code, "label": choice.label})
+        if not numbered and substantive:
+            question.unmapped.append(f"{question.name}: choice names are not codes, numbered in order: "
+                                     + ", ".join(f"{choice.name} → {question.code_of[choice.name]}"
+                                                 for choice in substantive))
+        for choice in question.choices:
+            if choice.name in MISSING_KINDS:
+                question.code_of[choice.name] = choice.name
+                question.missing[choice.name] = (choice.label, choice.code)
+        return options
 
     # simulated respondents (the demo and the benchmarks)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from .. import xpath
 from .base import (
     LONGEST_NUMBER_JSON,
     MAX_CODE,
@@ -28,11 +29,16 @@ class _Options(ItemType):
     def api_view(self, item, say):
         return {"options": [dict(option, label=say(option["label"])) for option in item["options"]]}
 
+    def from_xlsform(self, question):
+        return {"type": self.name, "options": self._xlsform_options(question)}
+
 
 class SingleChoice(_Options):
     name = "single_choice"
     is_category = True
     problem = _l("Choose one of the options.")
+    xlsform_types = ("select_one",)
+    xlsform_default = True
 
     def clean_substantive(self, item, raw, context):
         code = self._as_integer(raw)
@@ -55,6 +61,8 @@ class Likert(SingleChoice):
 class MultipleChoice(_Options):
     name = "multiple_choice"
     holds_one_number = False
+    xlsform_types = ("select_multiple",)
+    xlsform_default = True
 
     def option_problems(self, options):
         return iter(())
@@ -90,6 +98,29 @@ class MultipleChoice(_Options):
             return None
         return values[0] if len(values) == 1 and values[0] in item.get("missing", []) else values
 
+    def to_xlsform(self, item, out):
+        # an exclusive option ("none of these") and a missing code stand alone, as ``clean`` wants them
+        alone = [str(option["code"]) for option in item["options"] if option.get("exclusive")] + item.get("missing", [])
+        constraint = " and ".join(f"not(selected(., '{name}') and count-selected(.) > 1)" for name in alone)
+        out.question(self.xlsform_types[0], item, choices=self.xlsform_choices(item, out), constraint=constraint,
+                     constraint_message=_l("This option cannot be combined with the others.") if alone else None)
+
+    def from_xlsform(self, question):
+        read = super().from_xlsform(question)
+        alone = set(xpath.standing_alone(question.constraint))
+        for option in read["options"]:
+            if any(question.code_of.get(name) == option["code"] for name in alone):
+                option["exclusive"] = True
+        if question.constraint and not alone:
+            question.unmapped.append(f"{question.name}: constraint not translated: {question.constraint}")
+        return read
+
+    def from_collected(self, item, value):
+        names = value.split()  # XLSForm keeps the choices of a select_multiple as names separated by spaces
+        if not names:
+            return None
+        return names[0] if len(names) == 1 and names[0] in item.get("missing", []) else names
+
     def simulated(self, item, key, rng, leaning, context):
         if leaning is not None:
             return [super().simulated(item, key, rng, leaning, context)]
@@ -105,8 +136,30 @@ class Grid(SingleChoice):
     allowed_keys = frozenset({"options", "scale", "rows"})
     required_keys = frozenset({"rows"})
 
+    xlsform_types = ("table-list",)  # a group of select_one questions sharing one list
+    xlsform_default = True
+
     def answer_key_paths(self, item):
         return [(row.get("key"), ("rows", index, "key")) for index, row in enumerate(item.get("rows") or [])]
+
+    def to_xlsform(self, item, out):
+        choices = self.xlsform_choices(item, out)
+        with out.group(item):
+            for row in item["rows"]:
+                out.question("select_one", item, name=row["key"], text=row["text"], choices=choices, list_name=item["key"])
+
+    def from_xlsform(self, question):
+        rows = [row for row in question.rows if row.xlsform_type == "select_one"]
+        if len(rows) != len(question.rows):
+            question.unmapped.append(f"{question.name}: only its select_one questions are rows of a grid")
+        if not rows:
+            return {"type": self.name, "rows": []}
+        options = self._xlsform_options(rows[0])
+        question.code_of, question.missing = rows[0].code_of, rows[0].missing
+        question.unmapped.extend(rows[0].unmapped)
+        if any([choice.name for choice in row.choices] != [choice.name for choice in rows[0].choices] for row in rows):
+            question.unmapped.append(f"{question.name}: its rows' choices differ; the first row's are kept")
+        return {"type": self.name, "options": options, "rows": [{"key": row.name, "text": row.label} for row in rows]}
 
     def api_view(self, item, say):
         return {**super().api_view(item, say), "rows": [{"key": row["key"], "text": say(row["text"])}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ...core.inputs import is_storable
+from .. import xpath
 from .base import AnswerProblem, ItemType, MicrodataColumn, Stored
 
 
@@ -16,6 +17,8 @@ class _Text(ItemType):
     offers_missing = False
     default_length: int
     longest: int
+    xlsform_types = ("text",)
+    appearance = ""
 
     def structure_problems(self, item):
         if item.get("max_length", 0) > self.longest:
@@ -51,13 +54,37 @@ class _Text(ItemType):
     def simulated(self, item, key, rng, leaning, context):
         return None  # simulated people leave comments empty: a made-up text would read as a real one
 
+    def to_xlsform(self, item, out):
+        limit = self.limit(item)
+        out.question(self.xlsform_types[0], item, constraint=f"string-length(.) <= {limit}",
+                     constraint_message=_l("Write at most %(limit)s characters.", limit=limit),
+                     appearance=self.appearance)
+
+    def from_xlsform(self, question):
+        limit = xpath.longest_text(question.constraint)
+        if question.constraint and limit is None:
+            question.unmapped.append(f"{question.name}: constraint not translated: {question.constraint}")
+        # the text family decides between its members: a multiline or longer text is a long one
+        kind = self if limit is None or limit <= self.longest else LONG
+        if "multiline" in question.appearance.split():
+            kind = LONG
+        read = {"type": kind.name}
+        if limit is not None and limit != kind.default_length:
+            read["max_length"] = min(limit, kind.longest)
+        return read
+
 
 class ShortText(_Text):
     name = "short_text"
     default_length = longest = 200
+    xlsform_default = True
 
 
 class LongText(_Text):
     name = "long_text"
     default_length = 2000
     longest = 4000
+    appearance = "multiline"
+
+
+LONG = LongText()
