@@ -15,6 +15,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import event, select
@@ -110,7 +111,7 @@ class OpenCampaign:
 
         return say
 
-    @property
+    @cached_property
     def district_codes(self) -> dict[int, int]:
         return {district.code: district.id for district in self.districts}
 

@@ -58,7 +58,7 @@ def write(response: Response, lang: str, slug: str, state: PageState) -> bool:
     for index in range(MAX_CHUNKS):
         if index < len(chunks):
             response.set_cookie(_name(index), chunks[index], max_age=LIFETIME_SECONDS, path=path(lang, slug),
-                                secure=request.is_secure, httponly=True, samesite="Lax")
+                                secure=_secure(), httponly=True, samesite="Lax")
         elif _name(index) in request.cookies:
             _delete(response, index, lang, slug)
     return True
@@ -92,6 +92,10 @@ def _name(index: int) -> str:
 
 
 def _delete(response: Response, index: int, lang: str, slug: str) -> None:
-    response.delete_cookie(_name(index), path=path(lang, slug), secure=request.is_secure, httponly=True,
-                           samesite="Lax")
+    response.delete_cookie(_name(index), path=path(lang, slug), secure=_secure(), httponly=True, samesite="Lax")
+
+
+def _secure() -> bool:
+    """Sent over HTTPS only wherever the session cookie is (production), or when this request came over it."""
+    return bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 

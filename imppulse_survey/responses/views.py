@@ -76,9 +76,6 @@ class Questionnaire:
         cleaned, problems = self.definition.clean(raw, self.has_pilot, district_codes=self.campaign.district_codes)
         return Checked(raw, cleaned, problems, self.definition.visible_pages(cleaned, self.has_pilot))
 
-    def pages(self, raw: dict) -> list[dict]:
-        return self.checked(raw).pages
-
 
 @dataclass(frozen=True)
 class Checked:

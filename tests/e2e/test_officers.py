@@ -4,9 +4,7 @@ the answers stay sealed. Pages are checked with axe and screenshots are saved (S
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -19,9 +17,8 @@ from imppulse_survey.extensions import db
 from imppulse_survey.responses.models import Response, SealedResponse
 
 from ..conftest import make_app
-from . import PHONE, TIMEOUT_MS
+from . import PHONE, SCREENSHOTS, TIMEOUT_MS
 
-SCREENSHOTS = Path(os.environ.get("IMPPULSE_SCREENSHOTS", "/tmp/imppulse-screenshots"))
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 AXE = Axe()
 

@@ -17,9 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -38,10 +36,12 @@ from imppulse_survey.results.services import publish
 
 from ..indicators.test_mirror import officer_questionnaire, officers_answer
 from ..pilots.conftest import answers, declare_on, load
+from . import SCREENSHOTS as E2E_SCREENSHOTS
 from . import TIMEOUT_MS
-from .test_workspace import AXE, CLIPPED_CHART_TEXT, DUPLICATE_IDS, OVERFLOWING, PASSWORD, SCREENS, log_in
+from .test_workspace import PASSWORD, SCREENS, log_in
+from .test_workspace import look as look_in_workspace
 
-SCREENSHOTS = Path(os.environ.get("IMPPULSE_SCREENSHOTS", "/tmp/imppulse-screenshots")) / "pilots"
+SCREENSHOTS = E2E_SCREENSHOTS / "pilots"
 MANAGER, ADMIN = "manager@lisbon.example", "coordinator@efus.example"
 CITY, RESIDENTS, OFFICERS, PILOT = "lisbon", "lisbon-residents", "lisbon-officers", "safer-streets"
 SIZES = dict.fromkeys(range(1, 11), 45)
@@ -139,18 +139,7 @@ def lisbon(make):
 # -- what every page is checked for ---------------------------------------------------------------------------------
 
 def look(page, name: str, screen: str):
-    """axe finds nothing; the page does not scroll sideways, no id is given twice, no chart label is cut off; and a
-    full-page screenshot is saved."""
-    what = f"{name} on a {screen} ({page.url})"
-    results = AXE.run(page)
-    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= SCREENS[screen]["viewport"]["width"], f"{what} is {width}px wide: it scrolls sideways"
-    assert page.evaluate(OVERFLOWING) == [], f"{what}: wider than the screen"
-    assert page.evaluate(DUPLICATE_IDS) == [], f"{what}: ids given twice"
-    assert page.evaluate(CLIPPED_CHART_TEXT) == [], f"{what}: chart labels cut off"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{screen}.png"), full_page=True, timeout=30_000)
+    look_in_workspace(page, name, screen, SCREENSHOTS)
 
 
 class Screens:

@@ -12,7 +12,6 @@ in the templates or the CSS, never by turning a rule off.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +32,9 @@ from imppulse_survey.responses.summaries import rebuild_campaign_summaries
 from ..indicators.test_mirror import officer_questionnaire, officers_answer
 from ..releases.conftest import DISTRICT_SIZES, load, people
 from . import PHONE, TIMEOUT_MS
+from . import SCREENSHOTS as E2E_SCREENSHOTS
 
-SCREENSHOTS = Path(os.environ.get("IMPPULSE_SCREENSHOTS", "/tmp/imppulse-screenshots")) / "workspace"
+SCREENSHOTS = E2E_SCREENSHOTS / "workspace"
 SCREENS = {"phone": PHONE, "desktop": {"viewport": {"width": 1280, "height": 900}}}
 PASSWORD = "a long enough password"
 MANAGER, ADMIN = "manager@testville.example", "coordinator@efus.example"
@@ -158,9 +158,9 @@ CLIPPED_CHART_TEXT = """() => [...document.querySelectorAll('.chart svg')].flatM
 })"""
 
 
-def look(page, name: str, screen: str):
+def look(page, name: str, screen: str, folder: Path = SCREENSHOTS):
     """axe finds nothing; the page does not scroll sideways, no id is given twice, no chart label is cut off; and a
-    full-page screenshot is saved."""
+    full-page screenshot is saved in ``folder``."""
     what = f"{name} on a {screen} ({page.url})"
     results = AXE.run(page)
     assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
@@ -170,8 +170,8 @@ def look(page, name: str, screen: str):
     assert page.evaluate(OVERFLOWING) == [], f"{what}: wider than the screen"
     assert page.evaluate(DUPLICATE_IDS) == [], f"{what}: ids given twice"
     assert page.evaluate(CLIPPED_CHART_TEXT) == [], f"{what}: chart labels cut off"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{screen}.png"), full_page=True, timeout=30_000)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}-{screen}.png"), full_page=True, timeout=30_000)
 
 
 @pytest.fixture

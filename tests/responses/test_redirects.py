@@ -175,3 +175,11 @@ def test_the_page_total_counts_pages_still_possible_so_it_never_grows(client, ca
     with_contact.answer("back")
     with_contact.answer(contact="2")  # the contact is undone: the second page goes
     assert progress(with_contact) == "Page 2 sur 2"
+
+
+def test_where_the_session_cookie_is_https_only_the_answers_cookie_is_too(client, campaign, app, monkeypatch):
+    respondent = Respondent(client, campaign.slug)
+    respondent.start()
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)  # as in production
+    sent = send(client, campaign, respondent, trust="7", _action="stay")
+    assert set_cookies(sent)[f"answers0 /fr/s/{campaign.slug}/"]["secure"]
