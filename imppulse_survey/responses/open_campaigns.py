@@ -83,6 +83,8 @@ class OpenCampaign:
     fallback_version: Version
     #: texts as said in each language, by the text's identity (see ``say``)
     said: dict = field(default_factory=dict, compare=False, repr=False)
+    #: questions' HTML by language, question and answers (see ``responses.views.Questionnaire.drawn``)
+    drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
     def current_wave(self, now: dt.datetime | None = None) -> WaveDates | None:
         now = now or utcnow()

@@ -32,6 +32,8 @@ from .services import CampaignNotFound, CampaignNotOpen, InvitationRefused, Subm
 
 bp = Blueprint("respond", __name__)
 
+#: questions' HTML kept per campaign and language (Questionnaire.drawn): a few megabytes at most
+MAX_DRAWN = 1000
 #: the session key of an officer's signed ballot (responses.ballots)
 BALLOT_KEY = "ballot"
 UNAVAILABLE = {
@@ -69,6 +71,23 @@ class Questionnaire:
     @property
     def title(self) -> str:
         return self.say(self.definition.data["title"])
+
+    def drawn(self, item: dict, raw: dict, problems: dict, districts, draw):
+        """A question's HTML, drawn once for each set of answers and problems it shows, for as long as the campaign
+        is kept: a page has up to a hundred and fifty radios, and most respondents leave most of them as the last
+        one did. Free texts are drawn every time, and kept nowhere."""
+        kind = item_type(item)
+        if not kind.is_coded:
+            return draw(self, item, raw, problems, districts)
+        keys = kind.answer_keys(item)
+        shown = (tuple(repr(raw.get(key)) for key in keys), tuple(str(problems.get(key, "")) for key in keys))
+        memo = self.campaign.drawn.setdefault(self.lang, {})
+        kept = memo.get((id(item), shown))
+        if kept is None or kept[0] is not item:
+            if len(memo) >= MAX_DRAWN:
+                memo.clear()
+            kept = memo[(id(item), shown)] = (item, draw(self, item, raw, problems, districts))
+        return kept[1]
 
     def checked(self, raw: dict) -> Checked:
         """The answers checked once for the whole request: what they are, their problems, the pages they lead

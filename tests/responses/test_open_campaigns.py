@@ -40,3 +40,21 @@ def test_another_process_s_change_is_seen_within_the_cache_time_and_storage_refu
     later = open_campaigns.time.monotonic() + app.config["CAMPAIGN_CACHE_SECONDS"] + 1
     monkeypatch.setattr(open_campaigns.time, "monotonic", lambda: later)
     assert client.get(f"/fr/s/{campaign.slug}/").status_code == 410
+
+
+def test_questions_drawn_once_show_each_respondent_their_own_answers_and_keep_no_free_text(app, make):
+    campaign = make.campaign(version=make.version(minimal_questionnaire()))
+    first, second = (Respondent(app.test_client(), campaign.slug) for _ in range(2))
+    first.start()
+    first.answer("stay", trust="7")
+    second.start()
+    assert 'value="7" checked' in first.page and 'value="7" checked' not in second.page
+    second.answer("stay", trust="3")
+    assert 'value="3" checked' in second.page and 'value="7" checked' not in second.page
+    first.answer(contact="2", confidence="4", fair_respect="5", fair_explain="dont_know")
+    first.answer("stay", comment="Mon secret", district="2")
+    assert "Mon secret</textarea>" in first.page and 'value="2" selected' in first.page
+    first.answer("back")  # the first respondent's first page again, drawn from what was kept
+    assert 'value="7" checked' in first.page and 'value="3" checked' not in first.page
+    kept = [html for memo in open_campaigns._kept[campaign.slug][1].drawn.values() for _, html in memo.values()]
+    assert kept and not any("Mon secret" in html for html in kept)
