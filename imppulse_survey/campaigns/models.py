@@ -141,6 +141,13 @@ def is_open(opens_dt: dt.datetime | None, closes_dt: dt.datetime | None, now: dt
     return opens_dt is not None and opens_dt <= now and (closes_dt is None or now < closes_dt)
 
 
+def wave_status(opens_dt: dt.datetime | None, closes_dt: dt.datetime | None, now: dt.datetime) -> str:
+    """``open``, ``scheduled`` (not opened yet, or no date set) or ``closed``."""
+    if is_open(opens_dt, closes_dt, now):
+        return "open"
+    return "scheduled" if opens_dt is None or opens_dt > now else "closed"
+
+
 class Wave(db.Model):
     """One round of fieldwork of a campaign; waves are compared to see what changed."""
 
@@ -187,12 +194,7 @@ class Wave(db.Model):
         return is_open(self.opens_dt, self.closes_dt, now)
 
     def status(self, now: dt.datetime | None = None) -> str:
-        now = now or utcnow()
-        if self.is_open(now):
-            return "open"
-        if self.opens_dt is None or self.opens_dt > now:
-            return "scheduled"
-        return "closed"
+        return wave_status(self.opens_dt, self.closes_dt, now or utcnow())
 
     def __repr__(self) -> str:
         return f"<Wave {self.campaign.slug}/{self.label}>"

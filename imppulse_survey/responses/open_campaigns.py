@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..campaigns.models import Campaign, City, District, Wave, is_open
+from ..campaigns.models import Campaign, City, District, Wave, is_open, wave_status
 from ..campaigns.texts import campaign_texts
 from ..core.models import utcnow
 from ..extensions import db
@@ -51,9 +51,7 @@ class WaveDates:
         return is_open(self.opens_dt, self.closes_dt, now)
 
     def status(self, now: dt.datetime) -> str:
-        if self.is_open(now):
-            return "open"
-        return "scheduled" if self.opens_dt is None or self.opens_dt > now else "closed"
+        return wave_status(self.opens_dt, self.closes_dt, now)
 
 
 @dataclass(frozen=True)
@@ -98,24 +96,27 @@ class OpenCampaign:
 
     def say(self, lang: str) -> Callable[[Mapping | None], str | None]:
         """``campaign_texts`` in ``lang``, each text filled once for as long as the campaign is kept: a page says
-        a hundred labels, and most are the same on every page. The memo holds the text itself, so that its
-        identity cannot pass to another text while it is remembered."""
+        a hundred labels, and most are the same on every page."""
         memo = self.said.setdefault(lang, {})
         fill = campaign_texts(self, lang)
-
-        def say(text: Mapping | None) -> str | None:
-            if not text:
-                return None
-            kept = memo.get(id(text))
-            if kept is None or kept[0] is not text:
-                kept = memo[id(text)] = (text, fill(text))
-            return kept[1]
-
-        return say
+        return lambda text: remembered(memo, text, (), lambda: fill(text)) if text else None
 
     @cached_property
     def district_codes(self) -> dict[int, int]:
         return {district.code: district.id for district in self.districts}
+
+
+def remembered(memo: dict, thing, detail: tuple, make: Callable, most: int | None = None):
+    """What ``make()`` gives for ``thing`` (a definition's text or item, by identity) and ``detail``, made once.
+    The memo holds the thing itself, so that its identity cannot pass to another object while it is remembered;
+    with ``most``, a full memo starts again."""
+    key = (id(thing), detail)
+    kept = memo.get(key)
+    if kept is None or kept[0] is not thing:
+        if most is not None and len(memo) >= most:
+            memo.clear()
+        kept = memo[key] = (thing, make())
+    return kept[1]
 
 
 _kept: dict[str, tuple[float, OpenCampaign | None]] = {}

@@ -27,7 +27,7 @@ from ..i18n import supported_languages
 from ..questionnaires.definition import item_type
 from . import ballots, drafts, page_state
 from .forms import HONEYPOT_FIELD, answers_from_form, carried_answers
-from .open_campaigns import OpenCampaign, open_campaign
+from .open_campaigns import OpenCampaign, open_campaign, remembered
 from .services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 
 bp = Blueprint("respond", __name__)
@@ -81,13 +81,8 @@ class Questionnaire:
             return draw(self, item, raw, problems, districts)
         keys = kind.answer_keys(item)
         shown = (tuple(repr(raw.get(key)) for key in keys), tuple(str(problems.get(key, "")) for key in keys))
-        memo = self.campaign.drawn.setdefault(self.lang, {})
-        kept = memo.get((id(item), shown))
-        if kept is None or kept[0] is not item:
-            if len(memo) >= MAX_DRAWN:
-                memo.clear()
-            kept = memo[(id(item), shown)] = (item, draw(self, item, raw, problems, districts))
-        return kept[1]
+        return remembered(self.campaign.drawn.setdefault(self.lang, {}), item, shown,
+                          lambda: draw(self, item, raw, problems, districts), most=MAX_DRAWN)
 
     def checked(self, raw: dict) -> Checked:
         """The answers checked once for the whole request: what they are, their problems, the pages they lead

@@ -160,21 +160,18 @@ def test_continue_later_redirects_to_the_link_and_a_reload_shows_it_again(client
 
 def test_the_page_total_counts_pages_still_possible_so_it_never_grows(client, campaign):
     """The second page is shown only after a contact: it is counted until the contact question rules it out."""
-    def progress(respondent) -> str:
-        return respondent.progress()
-
     first_answers = {"trust": "7", "confidence": "4", "fair_respect": "5", "fair_explain": "dont_know"}
     with_contact = Respondent(client, campaign.slug)
     with_contact.start()
-    assert progress(with_contact) == "Page 1 sur 3"
+    assert with_contact.progress() == "Page 1 sur 3"
     with_contact.answer(contact="1", **first_answers)
-    assert progress(with_contact) == "Page 2 sur 3"
+    assert with_contact.progress() == "Page 2 sur 3"
     with_contact.answer(satisfaction="4")
-    assert progress(with_contact) == "Page 3 sur 3"
+    assert with_contact.progress() == "Page 3 sur 3"
     with_contact.answer("back")
     with_contact.answer("back")
     with_contact.answer(contact="2")  # the contact is undone: the second page goes
-    assert progress(with_contact) == "Page 2 sur 2"
+    assert with_contact.progress() == "Page 2 sur 2"
 
 
 def test_where_the_session_cookie_is_https_only_the_answers_cookie_is_too(client, campaign, app, monkeypatch):
