@@ -56,6 +56,7 @@ from submissions import cpu_snapshot, gunicorn_command, http_request, random_ans
 from imppulse_survey.questionnaires.types import ITEM_TYPES
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+START = re.compile(r'<form method="get" action="([^"]+)">')
 TARGET_CPU_MS = 30
 
 
@@ -67,6 +68,8 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.latencies: list[float] = []
         self.requests = 0
+        #: what was sent and answered, request by request, to replay against bare_app.py
+        self.recorded: list[Recorded] = []
 
     def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> tuple[int, str, str]:
         """(status, Location, body) of one request, keeping the cookies it sets."""
@@ -92,6 +95,7 @@ class Browser:
                 else:
                     self.cookies[name] = morsel.value
         location = response.headers.get("Location", "")
+        self.recorded.append(Recorded(method, path, body, headers, response.status, len(payload.encode())))
         return response.status, urlsplit(location).path if location else "", payload
 
     def follow(self, status: int, location: str, body: str) -> tuple[int, str, str]:
@@ -101,6 +105,24 @@ class Browser:
 
     def close(self):
         self.connection.close()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    body: bytes | None
+    headers: dict
+    status: int
+    length: int
+
+    def replay(self, connection: http.client.HTTPConnection) -> int:
+        """Send the same request to bare_app.py, telling it to answer as the app did."""
+        headers = dict(self.headers, **{"X-Bench-Status": str(self.status), "X-Bench-Length": str(self.length)})
+        connection.request(self.method, self.path, body=self.body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
 
 
 @dataclass
@@ -139,12 +161,12 @@ def journey(browser: Browser, slug: str, walk: Walk) -> bool:
             return False
         hidden = [(name, unescape(value)) for name, value in HIDDEN.findall(body)]
         page_key = next((value for name, value in hidden if name == "_page"), None)
-        if page_key is None:  # the introduction
-            form = hidden + [("_action", "start")]
-        else:
-            own = {key for key, _ in walk.pages.get(page_key, [])}
-            form = [(name, value) for name, value in hidden if name not in own] + walk.pages.get(page_key, [])
-            form.append(("_action", "next"))
+        if page_key is None:  # the introduction, whose "Start" button GETs the first page
+            status, location, body = browser.request("GET", unescape(START.search(body).group(1)))
+            continue
+        own = {key for key, _ in walk.pages.get(page_key, [])}
+        form = [(name, value) for name, value in hidden if name not in own] + walk.pages.get(page_key, [])
+        form.append(("_action", "next"))
         status, location, body = browser.request("POST", address, form)
         if status in (302, 303) and location.endswith("/thanks"):
             status, _, _ = browser.request("GET", location)
@@ -206,6 +228,69 @@ def run_load(port: int, slug: str, all_walks: list[Walk], residents: int, second
     return load, cpu, measured
 
 
+def run_floor(port: int, journeys: list[list[Recorded]], residents: int, seconds: float, warmup: float,
+              timeout: float, server: Server) -> tuple[int, dict, float]:
+    """Residents replay recorded journeys against bare_app.py: (journeys replayed in the window, CPU, seconds)."""
+    done = [0]
+    lock = threading.Lock()
+    start_measure = time.monotonic() + warmup
+    stop = start_measure + seconds
+
+    def resident(number: int):
+        rng = random.Random(number)
+        while time.monotonic() < stop:
+            connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+            began = time.monotonic()
+            try:
+                ok = all(recorded.replay(connection) == recorded.status for recorded in rng.choice(journeys))
+            except (OSError, http.client.HTTPException):
+                ok = False
+            finally:
+                connection.close()
+            if ok and began >= start_measure and time.monotonic() <= stop:
+                with lock:
+                    done[0] += 1
+
+    threads = [threading.Thread(target=resident, args=(number,), daemon=True) for number in range(residents)]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, start_measure - time.monotonic()))
+    before = cpu_snapshot(server)
+    measured_from = time.monotonic()
+    time.sleep(max(0.0, stop - time.monotonic()))
+    after = cpu_snapshot(server)
+    measured = time.monotonic() - measured_from
+    for thread in threads:
+        thread.join()
+    return done[0], {name: after[name] - before[name] for name in before}, measured
+
+
+def measure_floor(args, env: dict, workdir: Path, all_walks: list[Walk], app_port: int, slug: str) -> float:
+    """Server CPU per journey of bare_app.py answering journeys recorded against the app (one per walk tried)."""
+    recorded = []
+    for walk in all_walks[:8]:
+        browser = Browser(app_port, args.timeout)
+        if journey(browser, slug, walk):
+            recorded.append(browser.recorded)
+        browser.close()
+    port = free_port()
+    bare = Server("bare", gunicorn_command("bare_app:app", port, args, extra=["--pythonpath", "bench"]), port,
+                  workdir / "bare-gunicorn.log")
+    bare.start(env, ROOT)
+    try:
+        bare.wait_ready(lambda: http_request(port, "GET", "/"))
+        replayed, cpu, measured = run_floor(port, recorded, args.residents, args.seconds, args.warmup, args.timeout,
+                                            bare)
+    finally:
+        bare.stop()
+    per_journey = cpu["server"] / max(replayed, 1) * 1000
+    requests = sum(len(one) for one in recorded) / len(recorded)
+    print(f"  floor: the same {requests:.0f} requests (bodies, cookies, answer sizes) replayed against bench/bare_app.py,"
+          f" a Flask app that does nothing: {replayed / measured:.1f} journeys/s, "
+          f"**{per_journey:.1f} ms of server CPU per journey** ({per_journey / requests:.2f} ms per request)")
+    return per_journey
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -220,6 +305,8 @@ def main(argv=None) -> int:
     parser.add_argument("--keepalive", type=int, help="gunicorn --keep-alive seconds (gthread)")
     parser.add_argument("--timeout", type=float, default=30, help="client timeout per request, seconds")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (SQLite file, logs)")
+    parser.add_argument("--floor", action="store_true", help="then replay the same journeys against "
+                        "bench/bare_app.py, a Flask app that does nothing: what gunicorn and Flask alone cost")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="imppulse-journey-"))
@@ -283,6 +370,10 @@ def main(argv=None) -> int:
         print(f"  stored {stored}, accepted {accepted}: stored == accepted: {'yes' if stored == accepted else 'NO'}")
         print(f"  target: server CPU per journey < {TARGET_CPU_MS} ms: "
               f"{'met' if cpu_per_journey < TARGET_CPU_MS else 'NOT met'}")
+        if args.floor:
+            floor = measure_floor(args, env, workdir, all_walks, port, slug)
+            print(f"  the app's own work: {cpu_per_journey - floor:.1f} ms per journey "
+                  f"({cpu_per_journey:.1f} − {floor:.1f})")
         return 0
     except KeyboardInterrupt:
         return 130

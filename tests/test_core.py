@@ -116,3 +116,21 @@ def test_pages_request_nothing_from_outside_hosts(client, make):
     make.campaign()
     page = client.get("/en/").get_data(as_text=True)
     assert "http://" not in page and "https://" not in page
+
+
+def test_templates_translate_in_the_request_language_and_in_a_forced_one(app):
+    """Templates keep the request's translations once found; ``force_locale`` (posters, exports) must still win."""
+    from flask import render_template_string
+
+    from imppulse_survey.i18n import force_locale
+
+    template = '{{ _("Next") }} | {{ _("Page %(number)s of %(count)s", number=2, count=5) }} | {{ _("<b>%(x)s</b>", x="<i>") }}'
+    with app.test_request_context("/fr/"):
+        app.preprocess_request()
+        assert render_template_string(template) == "Suivant | Page 2 sur 5 | <b>&lt;i&gt;</b>"  # the variable escaped, not the text
+        with force_locale("nl"):
+            assert render_template_string(template).startswith("Volgende | Pagina 2 van 5")
+        assert render_template_string(template).startswith("Suivant | Page 2 sur 5")
+    with app.test_request_context("/it/"):
+        app.preprocess_request()
+        assert render_template_string(template).startswith("Avanti | Pagina 2 di 5")

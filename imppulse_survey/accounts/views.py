@@ -46,6 +46,16 @@ class TokenRequestsAreStateless(SecureCookieSessionInterface):
     treat the next token request as a hijacked session and refuse it, and a token holder would get a session.
     """
 
+    def get_signing_serializer(self, app):
+        """Flask's serializer, made once per set of keys: Flask makes it afresh for each request, trying it on a
+        sample on the way, which cost a respondent's page more than reading the cookie."""
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        made_for, serializer = getattr(self, "_signing", (None, None))
+        if made_for != keys:
+            serializer = super().get_signing_serializer(app)
+            self._signing = (keys, serializer)  # one assignment: threads see the keys and their serializer together
+        return serializer
+
     def open_session(self, app, req):
         if carries_token(req):
             return self.session_class()

@@ -4,7 +4,6 @@ endpoints share (``figures.py`` holds those)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
-from flask_babel import force_locale
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -14,6 +13,7 @@ from ..campaigns.models import Campaign
 from ..campaigns.texts import campaign_texts
 from ..core.limits import configured, failures_per_address
 from ..extensions import csrf, db, limiter
+from ..i18n import force_locale
 from ..questionnaires.definition import item_type
 from ..questionnaires.published import published_definition
 from ..responses.services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import segno
 from flask import render_template
-from flask_babel import force_locale
 from markupsafe import Markup
 
-from ..i18n import text_in
+from ..i18n import force_locale, text_in
 from .models import Campaign
 
 

@@ -7,10 +7,9 @@ import re
 from xml.sax.saxutils import escape
 
 import segno
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..i18n import text_in
+from ..i18n import force_locale, text_in
 from .models import Campaign
 
 WIDTH, HEIGHT = 210, 297  # millimetres

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, render_template, stream_with_context
-from flask_babel import force_locale
 from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import DBAPIError
 
@@ -16,6 +15,7 @@ from ..campaigns.models import Campaign, Wave
 from ..core.database import begin_write
 from ..core.limits import configured, failures_per_address
 from ..extensions import csrf, db
+from ..i18n import force_locale
 from ..releases.services import current_release
 from . import aggregates
 from .codebook import HEADER as CODEBOOK_HEADER

@@ -4,11 +4,11 @@ city), with a session or a bearer token. A pilot of another city is answered as 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
-from flask_babel import force_locale
 from marshmallow import ValidationError
 
 from ..api.figures import GUARDED, methodology_url
 from ..api.views import bp, problem, staff_user
+from ..i18n import force_locale
 from .evaluation import evaluate
 from .models import Pilot
 from .schemas import EvaluationSchema, LanguageQuery, PilotListSchema, PilotSchema

@@ -18,12 +18,13 @@ import unicodedata
 from collections.abc import Sequence
 
 from flask import current_app
-from flask_babel import force_locale, format_currency, format_date, format_decimal
+from flask_babel import format_currency, format_date, format_decimal
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from ..core.models import utcnow
+from ..i18n import force_locale
 from ..indicators.views import confidence_level
 from ..releases.figures import ESTIMATE, SERIES_BREAK
 from .charts import FONTS, chart_labels, evaluation_chart, png, png_size, status_words

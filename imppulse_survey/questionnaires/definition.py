@@ -92,6 +92,11 @@ class Definition:
         return {page["key"]: index for index, page in enumerate(self.pages)}
 
     @cached_property
+    def answer_keys_by_page(self) -> dict[str, frozenset[str]]:
+        return {page["key"]: frozenset(key for item in page["items"] for key in item_type(item).answer_keys(item))
+                for page in self.pages}
+
+    @cached_property
     def page_index_of_answer(self) -> dict[str, int]:
         return {key: index for index, page in enumerate(self.pages) for item in page["items"]
                 for key in item_type(item).answer_keys(item)}
@@ -105,15 +110,14 @@ class Definition:
         cleaned: dict = {}
         problems: dict = {}
         context = AnswerContext(district_codes)
-        for page in self.pages:
+        for page, items in self._items_by_page:
             if not self.is_shown(page, cleaned, has_pilot):
                 continue
             page_answers: dict = {}
-            for item in page["items"]:
+            for item, kind, keys in items:
                 if not self.is_shown(item, cleaned, has_pilot):
                     continue
-                kind = item_type(item)
-                for key in kind.answer_keys(item):
+                for key in keys:
                     value = raw.get(key)
                     if value is None or value == "" or value == []:
                         if item.get("required"):
@@ -124,10 +128,15 @@ class Definition:
                     except AnswerProblem as problem:
                         problems[key] = problem.args[0]
             cleaned.update(page_answers)
-        unknown = set(raw) - set(self.item_by_answer_key)
-        for key in sorted(unknown):
+        for key in sorted(key for key in raw if key not in self.item_by_answer_key):
             problems[key] = UNKNOWN_MESSAGE
         return cleaned, problems
+
+    @cached_property
+    def _items_by_page(self) -> list[tuple[Mapping, list[tuple[Mapping, ItemType, list[str]]]]]:
+        """Each page with its items, their types and answer keys: what ``clean`` walks for every page sent."""
+        return [(page, [(item, item_type(item), item_type(item).answer_keys(item)) for item in page["items"]])
+                for page in self.pages]
 
     def stored(self, cleaned: Mapping) -> list[Stored]:
         rows: list[Stored] = []

@@ -1,7 +1,8 @@
 """The respondent's pages: introduction, questionnaire pages, save and resume, thank-you, invitations.
 
-The form carries every answer given so far (hidden fields for other pages), so paging needs no server-side
-state and works without JavaScript; nothing is stored until the last page is submitted.
+The form carries every answer given so far (those of other pages sealed in one hidden field, ``page_state``), so
+paging needs no server-side state and works without JavaScript; nothing is stored until the last page is
+submitted.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..extensions import db, limiter
 from ..i18n import supported_languages
 from ..questionnaires.definition import item_type
 from . import ballots, drafts, page_state
-from .forms import HONEYPOT_FIELD, answers_from_form, carried_answers
+from .forms import HONEYPOT_FIELD, answers_from_form
 from .open_campaigns import OpenCampaign, open_campaign, remembered
 from .services import CampaignNotFound, CampaignNotOpen, InvitationRefused, SubmissionInvalid, submit
 
@@ -161,16 +162,20 @@ def choose_language(slug: str):
 @bp.get("/<lang>/s/<slug>/")
 def introduction(lang: str, slug: str):
     questionnaire = open_questionnaire(slug, lang)
-    return render_template("responses/introduction.html", q=questionnaire, submission_id=str(uuid.uuid4()))
+    return render_template("responses/introduction.html", q=questionnaire,
+                           first_page=questionnaire.checked({}).keys[0])
 
 
 def form_state(slug: str, lang: str) -> tuple[Questionnaire, dict]:
     """The questionnaire and what the page sent: its answers checked once, the submission's id, the resume key."""
     questionnaire = open_questionnaire(slug, lang)
     form = request.form
+    on_page = questionnaire.definition.answer_keys_by_page.get(form.get("_page"), frozenset())
+    carried = {key: value for key, value in page_state.carried(slug).items() if key not in on_page}
+    raw = carried | answers_from_form(questionnaire.definition, form)
     return questionnaire, {
         "q": questionnaire,
-        "checked": questionnaire.checked(answers_from_form(questionnaire.definition, form)),
+        "checked": questionnaire.checked(raw),
         "submission_id": form.get("submission_id") or str(uuid.uuid4()),
         "resume_key": form.get("_resume") or None,
     }
@@ -261,17 +266,19 @@ def go_to(index: int, state: dict, problems=None):
 @bp.get("/<lang>/s/<slug>/p/<page_key>")
 def page(lang: str, slug: str, page_key: str):
     questionnaire = open_questionnaire(slug, lang)
-    held = page_state.read(lang, slug)
-    if held is None:  # the answers were sent, the cookie expired or was refused: start again
-        return redirect(url_for("respond.introduction", lang=lang, slug=slug))
-    checked = questionnaire.checked(held.raw)
+    held, carried = page_state.read(lang, slug) or (None, None)
+    checked = questionnaire.checked(held.raw if held else {})
     index = checked.index(page_key)
+    if held is None:  # "Start"; or the answers were sent, or the cookie expired or was refused
+        if index != 0:  # only the first page starts without answers
+            return redirect(url_for("respond.introduction", lang=lang, slug=slug))
+        held = page_state.PageState(page_key, {}, str(uuid.uuid4()))
     if index == -1:  # a page the answers no longer lead to
         return redirect(url_for("respond.page", lang=lang, slug=slug,
                                 page_key=held.page_key if held.page_key in checked.keys else checked.keys[0]))
     problems = checked.problems_up_to(index) if held.checked and page_key == held.page_key else None
     return render_page(index, q=questionnaire, checked=checked, submission_id=held.submission_id,
-                       resume_key=held.resume_key, problems=problems)
+                       resume_key=held.resume_key, problems=problems, carried=carried)
 
 
 def finish(current: int, state: dict):
@@ -317,7 +324,7 @@ def save_for_later(current: int, state: dict):
 @bp.get("/<lang>/s/<slug>/saved")
 def saved(lang: str, slug: str):
     questionnaire = open_questionnaire(slug, lang, needs_ballot=False)
-    held = page_state.read(lang, slug)
+    held, _ = page_state.read(lang, slug) or (None, None)
     if held is None or not held.saved or not held.resume_key:
         return redirect(url_for("respond.introduction", lang=lang, slug=slug))
     return saved_page(questionnaire, held.resume_key)
@@ -389,8 +396,12 @@ def answer_keys(pages: list) -> set[str]:
 
 
 def render_page(index: int, *, q: Questionnaire, checked: Checked, submission_id: str, resume_key=None,
-                problems=None, notice=None):
+                problems=None, notice=None, carried: str | None = None):
+    """The page at ``index``; ``carried``, the sealed answers its form carries, when the cookie brought them."""
     page = checked.pages[index]
+    if carried is None:
+        carried = page_state.sealed_state(q.lang, q.campaign.slug, page_state.PageState(
+            page["key"], checked.raw, submission_id, resume_key))
     items = [item for item in page["items"] if q.definition.is_shown(item, checked.cleaned, q.has_pilot)]
     return render_template(
         "responses/page.html",
@@ -402,7 +413,7 @@ def render_page(index: int, *, q: Questionnaire, checked: Checked, submission_id
         is_last=index + 1 == len(checked.pages),
         raw=checked.raw,
         problems={key: str(message) for key, message in (problems or {}).items()},
-        carried=carried_answers(q.definition, checked.raw, page),
+        carried=carried,
         submission_id=submission_id,
         resume_key=resume_key,
         districts=q.campaign.districts,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
-from flask_babel import force_locale, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from ..campaigns.texts import campaign_texts
 from ..exports.aggregates import category_labels
 from ..exports.writers import csv_chunks
 from ..extensions import csrf, db
-from ..i18n import supported_languages
+from ..i18n import force_locale, supported_languages
 from ..questionnaires.published import published_definition
 from .services import PublishedWave, csv_header, csv_rows, public_results
 

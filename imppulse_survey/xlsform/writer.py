@@ -15,8 +15,8 @@ from contextlib import contextmanager
 
 import xlsxwriter
 from babel import Locale
-from flask_babel import force_locale
 
+from ..i18n import force_locale
 from ..questionnaires.definition import item_type
 
 #: the first group: the title, the introduction and the interview's language

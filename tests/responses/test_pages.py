@@ -53,7 +53,10 @@ def test_the_introduction_explains_and_starts(client, campaign):
     page = client.get(f"/fr/s/{campaign.slug}/").get_data(as_text=True)
     assert "<h1>Title (fr)</h1>" in page and "Introduction (fr)" in page
     assert 'hreflang="en"' in page and ">English<" in page
-    assert 'name="submission_id"' in page
+    # "Start" GETs the first page: nothing to protect from forgery, no session needed yet
+    assert f'<form method="get" action="/fr/s/{campaign.slug}/p/first">' in page and "csrf_token" not in page
+    first = client.get(f"/fr/s/{campaign.slug}/p/first").get_data(as_text=True)
+    assert 'name="submission_id"' in first and 'name="csrf_token"' in first and " checked" not in first
 
 
 @pytest.mark.parametrize("state, status", [("unknown", 404), ("closed", 410), ("scheduled", 404)])
@@ -187,7 +190,7 @@ def test_a_post_without_csrf_token_is_refused_but_keeps_the_answers(respondent):
     response = respondent.post(fields | {"district": "2", "_action": "next"})
     assert response.status_code == 400
     assert respondent.heading() == "About you (fr)" and 'role="alert"' in respondent.page
-    assert 'value="2" selected' in respondent.page and '<input type="hidden" name="trust" value="7">' in respondent.page
+    assert 'value="2" selected' in respondent.page and respondent.carried()["trust"] == "7"
     assert count(Response) == 0
     assert respondent.answer().status_code == 303  # the fresh token in the page goes through
     assert count(Response) == 1

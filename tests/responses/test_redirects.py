@@ -14,7 +14,7 @@ from imppulse_survey.responses import page_state
 from imppulse_survey.responses.models import Draft, Response
 
 from ..factories import minimal_questionnaire
-from .helpers import Respondent
+from .helpers import START, Respondent, carried, without_carried
 
 SECRET_WORDS = "Ne lisez pas ceci"
 
@@ -45,11 +45,11 @@ def send(client, campaign, respondent, lang: str = "fr", **fields):
 
 
 def first_page(client, campaign) -> str:
-    page = client.get(f"/fr/s/{campaign.slug}/").get_data(as_text=True)
     respondent = Respondent(client, campaign.slug)
-    start = client.post(f"/fr/s/{campaign.slug}/", data=respondent.hidden(page) | {"_action": "start"})
-    assert start.status_code == 303 and start.headers["Location"] == f"/fr/s/{campaign.slug}/p/first"
-    return start.headers["Location"]
+    assert respondent.start().status_code == 200
+    assert START.search(client.get(f"/fr/s/{campaign.slug}/").get_data(as_text=True)).group(1) == \
+        f"/fr/s/{campaign.slug}/p/first"
+    return f"/fr/s/{campaign.slug}/p/first"
 
 
 def test_each_page_post_redirects_and_the_answers_cross_in_an_encrypted_cookie(client, campaign):
@@ -68,8 +68,9 @@ def test_each_page_post_redirects_and_the_answers_cross_in_an_encrypted_cookie(c
     shown = client.get(sent.headers["Location"])
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
     page = shown.get_data(as_text=True)
-    assert '<input type="hidden" name="trust" value="7">' in page
-    assert client.get(sent.headers["Location"]).get_data(as_text=True) == page  # a reload shows the same page
+    assert carried(page)["trust"] == "7"
+    reloaded = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert without_carried(reloaded) == without_carried(page) and carried(reloaded) == carried(page)
     back = client.get(f"/fr/s/{campaign.slug}/p/first").get_data(as_text=True)  # the back gesture
     assert 'value="7" checked' in back and 'value="1" checked' in back
 
@@ -104,7 +105,7 @@ def test_a_forged_old_or_foreign_cookie_opens_nothing(client, campaign, make, ap
     respondent = Respondent(client, campaign.slug)
     respondent.start()
     client.set_cookie("answers0", "not-a-sealed-box", path=f"/fr/s/{campaign.slug}/")
-    assert client.get(f"/fr/s/{campaign.slug}/p/first").status_code == 302
+    assert_opens_nothing(client, campaign)
     other = make.campaign(slug="elsewhere", city=campaign.city, version=campaign.version_now, languages=("fr",))
     with app.test_request_context(f"/fr/s/{campaign.slug}/"):
         from flask import make_response
@@ -113,7 +114,33 @@ def test_a_forged_old_or_foreign_cookie_opens_nothing(client, campaign, make, ap
         page_state.write(response, "fr", other.slug, page_state.PageState("first", {"trust": "9"}, "x"))
         sealed = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     client.set_cookie("answers0", sealed, path=f"/fr/s/{campaign.slug}/")  # another survey's answers
-    assert client.get(f"/fr/s/{campaign.slug}/p/first").status_code == 302
+    assert_opens_nothing(client, campaign)
+
+
+def assert_opens_nothing(client, campaign):
+    """The first page starts afresh, with nothing checked; the others lead back to the introduction."""
+    first = client.get(f"/fr/s/{campaign.slug}/p/first")
+    assert first.status_code == 200 and " checked" not in first.get_data(as_text=True)
+    later = client.get(f"/fr/s/{campaign.slug}/p/about")
+    assert later.status_code == 302 and later.headers["Location"] == f"/fr/s/{campaign.slug}/"
+
+
+def test_a_forged_or_foreign_carried_field_carries_nothing(client, campaign, make, app):
+    """The answers of other pages travel sealed in the form: a forged field, or one sealed for another survey,
+    adds no answer; one sealed for this survey in another language does (a page sent to another language)."""
+    respondent = Respondent(client, campaign.slug)
+    respondent.start()
+    respondent.answer(contact="2", trust="7", confidence="4", fair_respect="5", fair_explain="dont_know")
+    assert respondent.carried()["trust"] == "7"
+    other = make.campaign(slug="elsewhere", city=campaign.city, version=campaign.version_now, languages=("fr",))
+    fields = respondent.hidden(respondent.page) | {"district": "1", "_action": "back"}
+    for forged in ("not-a-sealed-box", page_state.sealed_state("fr", other.slug, page_state.PageState(
+            "first", {"trust": "9"}, "x"))):
+        back = respondent.post(fields | {"_carried": forged})
+        assert back.status_code == 200 and 'value="9" checked' not in respondent.page
+        assert 'value="7" checked' not in respondent.page  # what was carried is lost with the field
+    assert respondent.post(fields, lang="en").status_code == 200
+    assert 'value="7" checked' in respondent.page
 
 
 def test_a_page_the_answers_do_not_lead_to_redirects_to_one_they_do(client, campaign):
@@ -132,7 +159,10 @@ def test_answers_too_long_for_a_cookie_are_shown_without_a_redirect(client, camp
     noise = secrets.token_urlsafe(4000)[:4900]  # incompressible
     stay = respondent.answer("back", comment=noise)
     assert stay.status_code == 200 and "answers0" not in stay.headers.get("Set-Cookie", "")
-    assert f'name="comment" value="{noise}"' in respondent.page
+    assert respondent.carried()["comment"] == noise
+    forward = respondent.answer("next")  # and the long answer goes on being carried
+    assert forward.status_code == 200 and respondent.heading() == "About you (fr)"
+    assert f"{noise}</textarea>" in respondent.page
     assert rows() == (0, 0)
 
 
