@@ -93,8 +93,7 @@ class Definition:
 
     @cached_property
     def answer_keys_by_page(self) -> dict[str, frozenset[str]]:
-        return {page["key"]: frozenset(key for item in page["items"] for key in item_type(item).answer_keys(item))
-                for page in self.pages}
+        return {page["key"]: frozenset(key for _, _, keys in items for key in keys) for page, items in self._items_by_page}
 
     @cached_property
     def page_index_of_answer(self) -> dict[str, int]:

@@ -25,7 +25,7 @@ from ..core.models import utcnow
 from ..errors import RETRY_AFTER_SECONDS, database_error, render_error
 from ..extensions import db, limiter
 from ..i18n import supported_languages
-from ..questionnaires.definition import item_type
+from ..questionnaires.definition import Definition, item_type
 from . import ballots, drafts, page_state
 from .forms import HONEYPOT_FIELD, answers_from_form
 from .open_campaigns import OpenCampaign, open_campaign, remembered
@@ -89,11 +89,12 @@ class Questionnaire:
         """The answers checked once for the whole request: what they are, their problems, the pages they lead
         through."""
         cleaned, problems = self.definition.clean(raw, self.has_pilot, district_codes=self.campaign.district_codes)
-        return Checked(raw, cleaned, problems, self.definition.visible_pages(cleaned, self.has_pilot))
+        return Checked(self.definition, raw, cleaned, problems, self.definition.visible_pages(cleaned, self.has_pilot))
 
 
 @dataclass(frozen=True)
 class Checked:
+    definition: Definition
     raw: dict
     cleaned: dict
     problems: dict
@@ -109,8 +110,11 @@ class Checked:
 
     def problems_up_to(self, index: int) -> dict:
         """The problems of the answers on the page at ``index`` and on the pages before it."""
-        shown = answer_keys(self.pages[: index + 1])
+        shown = self.answer_keys(self.pages[: index + 1])
         return {key: message for key, message in self.problems.items() if key in shown}
+
+    def answer_keys(self, pages: list) -> set[str]:
+        return set().union(*(self.definition.answer_keys_by_page[page["key"]] for page in pages))
 
 
 def unavailable(reason: str, lang: str | None = None):
@@ -242,7 +246,7 @@ def answer(lang: str, slug: str):
 
     problems = checked.problems_up_to(current)
     if problems:
-        first = next(index for index, page in enumerate(checked.pages) if answer_keys([page]) & set(problems))
+        first = next(index for index, page in enumerate(checked.pages) if checked.answer_keys([page]) & set(problems))
         return go_to(first, state, problems=problems)
     if current + 1 < len(checked.pages):
         return go_to(current + 1, state)
@@ -389,10 +393,6 @@ def invitation(token: str):
     session[BALLOT_KEY] = ballots.signed(ballot)
     lang = request.accept_languages.best_match(campaign.languages) or campaign.default_language
     return redirect(url_for("respond.introduction", lang=lang, slug=campaign.slug))
-
-
-def answer_keys(pages: list) -> set[str]:
-    return {key for page in pages for item in page["items"] for key in item_type(item).answer_keys(item)}
 
 
 def render_page(index: int, *, q: Questionnaire, checked: Checked, submission_id: str, resume_key=None,
